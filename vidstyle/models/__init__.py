@@ -1,0 +1,1 @@
+"""Style networks, one file each (see registry.py)."""

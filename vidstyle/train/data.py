@@ -1,0 +1,114 @@
+"""Training images: folders of photos and artworks, decoded once into memory, sampled as random crops.
+
+Sampling is a pure function of (seed, rank, step), so a resumed run draws exactly the same batches.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+
+import cv2
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+
+log = logging.getLogger("vidstyle.train")
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
+
+
+def is_holdout(path: str, every: int = 20) -> bool:
+    """A fixed 1-in-``every`` subset of file names, kept out of training and used by ``eval --holdout``."""
+    return int(hashlib.sha1(os.path.basename(path).encode()).hexdigest(), 16) % every == 0
+
+
+def list_images(folder: str, holdout: bool | None = None) -> list[str]:
+    """Sorted image paths in ``folder``; holdout=False drops the hold-out subset, True keeps only it."""
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"image folder not found: {folder}")
+    paths = sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.lower().endswith(IMAGE_EXTS))
+    if holdout is not None:
+        paths = [p for p in paths if is_holdout(p) == holdout]
+    return paths
+
+
+class ImagePool:
+    """Images of one or more folders, decoded lazily and cached as RGB uint8 (H, W, 3) arrays.
+
+    ``rate`` weights the folder when sampling; ``soft`` folders (upscaled thumbnails) are downscaled by
+    ``soft_scale`` before cropping so that their blur shrinks below the crop's detail.
+    """
+
+    def __init__(self, folders: list[tuple[str, float, bool]], holdout: bool | None = False):
+        self.groups = []
+        for folder, rate, soft in folders:
+            paths = list_images(folder, holdout)
+            if paths:
+                self.groups.append({"paths": paths, "rate": rate, "soft": soft})
+        if not self.groups:
+            raise FileNotFoundError(f"no images in {', '.join(f for f, _, _ in folders)}")
+        self.cache: dict[str, np.ndarray | None] = {}
+
+    def __len__(self) -> int:
+        return sum(len(g["paths"]) for g in self.groups)
+
+    def load(self, path: str) -> np.ndarray | None:
+        if path not in self.cache:
+            try:
+                with Image.open(path) as im:
+                    self.cache[path] = np.asarray(im.convert("RGB"))
+            except (OSError, UnidentifiedImageError, ValueError) as e:
+                log.warning("skipping unreadable image %s (%s)", path, e)
+                self.cache[path] = None
+        return self.cache[path]
+
+    def pick(self, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
+        rates = np.array([g["rate"] for g in self.groups], dtype=float)
+        for _ in range(100):
+            g = self.groups[rng.choice(len(self.groups), p=rates / rates.sum())]
+            img = self.load(g["paths"][rng.integers(len(g["paths"]))])
+            if img is not None:
+                return img, g["soft"]
+        raise RuntimeError("no readable images left")
+
+
+def random_crop(img: np.ndarray, size: int, rng: np.random.Generator, min_scale: float, max_scale: float,
+                hue: float = 0.0) -> np.ndarray:
+    """Rescale so the short side is ``size`` x U(min_scale, max_scale) (never upscaled past the image), crop
+    ``size`` x ``size``, flip half the time, rotate the hue by up to ``hue`` (fraction of the circle)."""
+    h, w = img.shape[:2]
+    short = min(h, w)
+    target = size * rng.uniform(min_scale, max_scale)
+    target = max(size, min(target, short)) if short >= size else size
+    s = target / short
+    nh, nw = max(size, round(h * s)), max(size, round(w * s))
+    img = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    y, x = rng.integers(nh - size + 1), rng.integers(nw - size + 1)
+    crop = img[y:y + size, x:x + size]
+    if rng.random() < 0.5:
+        crop = crop[:, ::-1]
+    if hue > 0 and rng.random() < 0.5:
+        hsv = cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2HSV)
+        hsv[..., 0] = (hsv[..., 0].astype(np.int16) + int(rng.uniform(-hue, hue) * 180)) % 180
+        crop = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+    return np.ascontiguousarray(crop)
+
+
+class PairSampler:
+    """Batches of (content, style) crops: two (N, 3, size, size) float tensors in [0, 1]."""
+
+    def __init__(self, content: ImagePool, style: ImagePool, size: int, seed: int = 0, rank: int = 0):
+        self.content, self.style, self.size, self.seed, self.rank = content, style, size, seed, rank
+
+    def batch(self, step: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        rng = np.random.default_rng([self.seed, self.rank, step])
+        cs, ss = [], []
+        for _ in range(n):
+            img, _ = self.content.pick(rng)
+            cs.append(random_crop(img, self.size, rng, 1.1, 2.5))
+            img, soft = self.style.pick(rng)
+            if soft:
+                img = cv2.resize(img, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+            ss.append(random_crop(img, self.size, rng, 1.0, 3.0, hue=0.08))
+        to = lambda a: torch.from_numpy(np.stack(a)).permute(0, 3, 1, 2).float().div_(255)  # noqa: E731
+        return to(cs), to(ss)

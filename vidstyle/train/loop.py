@@ -1,0 +1,174 @@
+"""The training loop: read it top to bottom. Resumable, atomic checkpoints, JSONL log, preview grids, DDP.
+
+Run ``vidstyle train --model adain --content DIR --style DIR``; several processes with
+``torchrun --nproc_per_node K -m vidstyle train ...`` (gloo on CPU, nccl on CUDA).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import signal
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from ..device import resolve_device, resolve_precision
+from ..models import registry
+from ..models.adain import adain
+from ..models.vgg import VGG19Encoder, mean_std
+from ..progress import Progress
+from .data import ImagePool, PairSampler
+from .losses import STYLE_LAYERS, RunningScale, style_transfer_losses
+from .preview import save_grid
+
+log = logging.getLogger("vidstyle.train")
+
+
+@dataclass
+class TrainConfig:
+    model: str = "adain"
+    content: list[str] = field(default_factory=list)
+    style: list[str] = field(default_factory=list)
+    style_soft: list[str] = field(default_factory=list)
+    soft_rate: float = 0.25
+    size: int = 128
+    batch: int = 8
+    steps: int = 10000
+    lr: float = 1e-4
+    style_weight: float = 1.0
+    out: str = "checkpoints/adain.pt"
+    resume: str | None = None
+    device: str = "auto"
+    precision: str = "auto"
+    seed: int = 0
+    checkpoint_every: float = 300.0
+    preview_every: int = 200
+    log_every: int = 10
+    quiet: bool = False
+
+
+def atomic_save(obj, path: str) -> None:
+    """torch.save to a temporary file beside ``path``, then rename: a crash never leaves a torn file."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.tmp{os.getpid()}"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def _setup_distributed(device: str) -> tuple[int, int]:
+    if "RANK" not in os.environ:
+        return 0, 1
+    dist.init_process_group("nccl" if device == "cuda" else "gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
+def train(cfg: TrainConfig) -> dict:
+    """Train ``cfg.model``'s trainable part; returns the last log record."""
+    device = resolve_device(cfg.device)
+    rank, world = _setup_distributed(device.type)
+    if device.type == "cuda" and world > 1:
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+        torch.cuda.set_device(device)
+    dtype = resolve_precision(cfg.precision, device, training=True)
+    torch.manual_seed(cfg.seed)
+
+    spec = registry.get(cfg.model)
+    model = spec.build(None).to(device)
+    trainable = model.decoder
+    vgg = model.encoder if isinstance(getattr(model, "encoder", None), VGG19Encoder) else VGG19Encoder("relu4_1")
+    vgg = vgg.to(device)
+    opt = torch.optim.Adam(trainable.parameters(), lr=cfg.lr)
+    scale = RunningScale()
+    step, samples, wall = 0, 0, 0.0
+
+    resume = cfg.resume if cfg.resume and os.path.exists(cfg.resume) else None
+    if cfg.resume and not resume:
+        log.warning("--resume %s does not exist yet: starting from scratch", cfg.resume)
+    if resume:
+        ck = torch.load(resume, map_location="cpu", weights_only=False)
+        trainable.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        scale.load_state_dict(ck["scale"])
+        step, samples, wall = ck["step"], ck["samples"], ck.get("wall", 0.0)
+        torch.set_rng_state(ck["rng"]["torch"])
+        np.random.set_state(ck["rng"]["numpy"])
+        random.setstate(ck["rng"]["python"])
+        if rank == 0:
+            log.info("resumed %s at step %d (%d samples)", resume, step, samples)
+
+    if world > 1:
+        ddp = torch.nn.parallel.DistributedDataParallel(trainable)
+    else:
+        ddp = trainable
+    content = ImagePool([(d, 1.0, False) for d in cfg.content])
+    style = ImagePool([(d, 1.0, False) for d in cfg.style] + [(d, cfg.soft_rate, True) for d in cfg.style_soft])
+    sampler = PairSampler(content, style, cfg.size, cfg.seed, rank)
+    local_batch = max(1, cfg.batch // world)
+
+    def checkpoint() -> None:
+        if rank == 0:
+            atomic_save({"model": trainable.state_dict(), "optimizer": opt.state_dict(), "scale": scale.state_dict(),
+                         "step": step, "samples": samples, "wall": wall, "config": asdict(cfg),
+                         "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
+                                 "python": random.getstate()}}, cfg.out)
+
+    stop = {"signal": None}
+    handler = lambda signum, _frame: stop.__setitem__("signal", signum)  # noqa: E731
+    old_handlers = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    os.makedirs(os.path.dirname(os.path.abspath(cfg.out)), exist_ok=True)
+    logf = open(os.path.splitext(cfg.out)[0] + ".jsonl", "a") if rank == 0 else None
+    prog = Progress(cfg.steps, "steps", quiet=cfg.quiet or rank != 0)
+    prog.count = step
+    autocast = torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32)
+    last_ckpt, t0, record = time.monotonic(), time.monotonic(), {}
+    try:
+        while step < cfg.steps and stop["signal"] is None:
+            ts = time.monotonic()
+            c, s = sampler.batch(step, local_batch)
+            c, s = c.to(device, non_blocking=True), s.to(device, non_blocking=True)
+            with autocast:
+                with torch.no_grad():
+                    cf = vgg(c, STYLE_LAYERS)
+                    s_stats = {k: mean_std(v) for k, v in vgg(s, STYLE_LAYERS).items()}
+                    target = adain(cf["relu4_1"], *s_stats["relu4_1"])
+                out = ddp(target)
+                of = vgg(out, STYLE_LAYERS)
+                loss_c, loss_s, terms = style_transfer_losses(of, cf, s_stats, target, scale)
+                loss = loss_c + cfg.style_weight * loss_s
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+            samples += local_batch * world
+            wall += time.monotonic() - ts
+            record = {"step": step, "samples": samples, "loss": loss.item(), **terms,
+                      "samples_per_s": local_batch * world / (time.monotonic() - ts), "wall": round(wall, 1)}
+            prog.update(1, loss=record["loss"], **{"s/s": record["samples_per_s"]})
+            if logf and step % cfg.log_every == 0:
+                logf.write(json.dumps(record) + "\n")
+                logf.flush()
+            if rank == 0 and step % cfg.preview_every == 0:
+                save_grid(os.path.splitext(cfg.out)[0] + "_preview.png", c[:4], s[:4], out[:4].detach())
+            if time.monotonic() - last_ckpt > cfg.checkpoint_every:
+                checkpoint()
+                last_ckpt = time.monotonic()
+        checkpoint()
+    finally:
+        prog.close()
+        for s_, h in old_handlers.items():
+            signal.signal(s_, h)
+        if logf:
+            logf.close()
+        if world > 1:
+            dist.destroy_process_group()
+    if rank == 0 and not cfg.quiet:
+        why = f" (stopped by signal {stop['signal']})" if stop["signal"] else ""
+        print(f"trained to step {step}, {samples} samples, {time.monotonic() - t0:.0f} s this run{why}; "
+              f"checkpoint {cfg.out}")
+    return record
+
