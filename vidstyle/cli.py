@@ -35,6 +35,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
+    p = sub.add_parser("file", help="stylize a video file", epilog=EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("input", metavar="IN", help="input video")
+    p.add_argument("output", metavar="OUT", help="output video (.mp4, .mkv, .mov: H.264; .webm: VP9)")
+    _add_common(p)
+    p.add_argument("--batch", type=int, default=4, help="frames per model call (default 4)")
+    p.add_argument("--crf", type=int, default=18, help="encoder quality, lower is better (default 18)")
+    p.add_argument("--preset", default="fast", help="x264 preset (default fast)")
+    p.add_argument("--out-size", type=_size_arg, help="output WxH (default: the input's size)")
+    p.set_defaults(func=cmd_file)
+
+    p = sub.add_parser("image", help="stylize an image", epilog=EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("input", metavar="IN", help="input image (jpg, png, webp, ...)")
+    p.add_argument("output", metavar="OUT", help="output image (.jpg, .png, .webp)")
+    _add_common(p)
+    p.set_defaults(func=cmd_image)
+
+    p = sub.add_parser("styles", help="list models and bundled styles")
+    p.set_defaults(func=cmd_styles)
+
     p = sub.add_parser("train", help="train a style network", epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="adain")
@@ -57,6 +78,92 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_train)
     return ap
+
+
+def _size_arg(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+        if w > 0 and h > 0:
+            return w, h
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, e.g. 1280x720, got '{text}'")
+
+
+def _stylizer(a: argparse.Namespace):
+    from .stylizer import Stylizer
+
+    if a.size is not None and a.size < 16:
+        raise VidstyleError(f"--size must be at least 16 pixels, got {a.size}")
+    return Stylizer(style=a.style, model=a.model, device=a.device, precision=a.precision, strength=a.strength,
+                    size=a.size)
+
+
+def _check_strength(a: argparse.Namespace) -> None:
+    if not 0.0 <= a.strength <= 1.0:
+        raise VidstyleError(f"--strength must be between 0 and 1, got {a.strength}")
+
+
+def cmd_file(a: argparse.Namespace) -> int:
+    from .pipeline import stylize_file
+    from .sinks import VideoFileSink, check_output_path
+    from .sources import FileSource
+
+    _check_strength(a)
+    check_output_path(a.output, a.overwrite, (a.input,))
+    source = FileSource(a.input)
+    try:
+        stylizer = _stylizer(a)
+        if source.dropped and not a.quiet:
+            print(f"vidstyle: dropping streams {source.describe_dropped()} (only video and the first audio "
+                  "track are kept)", file=sys.stderr)
+        sink = VideoFileSink(a.output, source.info, a.out_size, crf=a.crf, preset=a.preset,
+                             audio_stream=source.audio_stream)
+    except BaseException:
+        source.close()
+        raise
+    stats = stylize_file(source, sink, stylizer, batch=max(1, a.batch), quiet=a.quiet)
+    if not a.quiet:
+        note = f" (input damaged after frame {source.truncated_after})" if source.truncated_after is not None else ""
+        print(f"{a.output}: {stats.frames} frames in {stats.seconds:.1f} s, {stats.fps:.2f} fps, "
+              f"model {stylizer.model_name}, style {stylizer.style_name}{note}", file=sys.stderr)
+    return 0
+
+
+def cmd_image(a: argparse.Namespace) -> int:
+    import time
+
+    from .sinks import check_output_path, image_format, write_image
+    from .sources import read_image
+
+    _check_strength(a)
+    check_output_path(a.output, a.overwrite, (a.input,))
+    image_format(a.output)
+    rgb = read_image(a.input)
+    stylizer = _stylizer(a)
+    t0 = time.monotonic()
+    write_image(a.output, stylizer(rgb))
+    if not a.quiet:
+        print(f"{a.output}: {rgb.shape[1]}x{rgb.shape[0]} in {time.monotonic() - t0:.2f} s, model "
+              f"{stylizer.model_name}, style {stylizer.style_name}", file=sys.stderr)
+    return 0
+
+
+def cmd_styles(a: argparse.Namespace) -> int:
+    import os
+
+    from .models import registry
+    from .styles import DEFAULT_STYLE, bundled_styles
+
+    print("models:")
+    for name, spec in registry.MODELS.items():
+        state = "trained" if os.path.exists(spec.weights_path) else "untrained (no weights shipped)"
+        print(f"  {name:12s} {state}")
+    print("bundled styles (use --style PATH):")
+    for path in bundled_styles():
+        mark = " (default)" if os.path.basename(path) == DEFAULT_STYLE else ""
+        print(f"  {path}{mark}")
+    return 0
 
 
 def cmd_train(a: argparse.Namespace) -> int:
@@ -88,3 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("vidstyle: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # noqa: BLE001 - an unexpected failure still gets one line (--debug shows more)
+        if a.debug:
+            raise
+        msg = str(e).splitlines()[0] if str(e) else ""
+        print(f"vidstyle: error: {type(e).__name__}: {msg} (run with --debug for details)", file=sys.stderr)
+        return 1

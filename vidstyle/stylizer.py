@@ -102,7 +102,7 @@ class Stylizer:
         key = f"{image_key(rgb)}-{STYLE_SHORT_SIDE}"
         code = self.cache.get(key)
         if code is None:
-            x = torch.from_numpy(rgb).permute(2, 0, 1)[None].float().div(255)
+            x = torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float().div(255)
             x = resize_short(x, STYLE_SHORT_SIDE).to(self.device)
             with torch.no_grad(), self._autocast():
                 code = tuple(t.float().cpu() for t in self.net.encode_style(pad_to_multiple(x, self.stride)[0]))
@@ -138,7 +138,7 @@ class Stylizer:
             arr = arr[None]
         if arr.ndim != 4 or arr.shape[-1] != 3 or arr.dtype != np.uint8:
             raise VidstyleError(f"frames must be uint8 (N, H, W, 3), got {arr.dtype} {arr.shape}")
-        x = torch.from_numpy(np.ascontiguousarray(arr)).permute(0, 3, 1, 2)
+        x = torch.from_numpy(np.require(arr, requirements=("C", "W"))).permute(0, 3, 1, 2)
         if self.device.type == "cuda":
             x = x.pin_memory()
         x = x.to(self.device, non_blocking=True).float().div_(255)

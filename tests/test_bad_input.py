@@ -1,0 +1,168 @@
+"""Bad input: a one-line error naming the problem, a non-zero exit, no traceback, nothing overwritten."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import av
+import numpy as np
+import pytest
+import torch
+from conftest import ROOT, run_cli
+from media import make_video, probe
+from PIL import Image
+
+
+def assert_one_line_error(r, *words: str) -> None:
+    assert r.returncode != 0
+    assert "Traceback" not in r.stderr
+    lines = [ln for ln in r.stderr.strip().splitlines() if "untrained" not in ln]
+    assert len(lines) == 1 and lines[0].startswith("vidstyle: error:"), r.stderr
+    for w in words:
+        assert w in lines[0], r.stderr
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> str:
+    return make_video(str(tmp_path_factory.mktemp("clip") / "in.mp4"), n=6, audio="aac")
+
+
+def test_missing_input(tmp_path):
+    r = run_cli("file", str(tmp_path / "nope.mp4"), str(tmp_path / "o.mp4"))
+    assert_one_line_error(r, "not found", "nope.mp4")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
+def test_unreadable_input(tmp_path, clip):
+    src = tmp_path / "locked.mp4"
+    src.write_bytes(open(clip, "rb").read())
+    src.chmod(0)
+    assert_one_line_error(run_cli("file", str(src), str(tmp_path / "o.mp4")), "not readable")
+
+
+def test_input_is_a_folder(tmp_path):
+    assert_one_line_error(run_cli("file", str(tmp_path), str(tmp_path / "o.mp4")), "folder")
+
+
+def test_not_a_video(tmp_path):
+    src = tmp_path / "notes.mp4"
+    src.write_text("this is not a video\n" * 50)
+    assert_one_line_error(run_cli("file", str(src), str(tmp_path / "o.mp4")), "not a video")
+
+
+def test_no_video_stream(tmp_path):
+    src = str(tmp_path / "audio.m4a")
+    with av.open(src, "w") as out:
+        a = out.add_stream("aac", rate=44100, layout="stereo")
+        frame = av.AudioFrame.from_ndarray(np.zeros((2, 1024), np.float32), format="fltp", layout="stereo")
+        frame.sample_rate, frame.pts = 44100, 0
+        out.mux(a.encode(frame))
+        out.mux(a.encode(None))
+    assert_one_line_error(run_cli("file", src, str(tmp_path / "o.mp4")), "no video stream")
+
+
+def test_zero_frames(tmp_path):
+    """A Matroska file cut right after its first cluster starts: a video stream, but no frame decodes."""
+    data = open(make_video(str(tmp_path / "in.mkv"), n=3, audio=None, codec="ffv1", pix_fmt="yuv444p"), "rb").read()
+    src = str(tmp_path / "empty.mkv")
+    open(src, "wb").write(data[: data.find(bytes.fromhex("1F43B675")) + 40])
+    r = run_cli("file", src, str(tmp_path / "o.mp4"))
+    assert_one_line_error(r, "no decodable video frames")
+    assert not os.path.exists(tmp_path / "o.mp4")
+
+
+def test_truncated_file_keeps_what_decodes(tmp_path):
+    """Decision (README): a damaged file is stylized as far as it decodes, with a warning, into a valid file."""
+    src = make_video(str(tmp_path / "in.mkv"), n=40, size=(64, 48), audio=None, codec="ffv1", pix_fmt="yuv444p")
+    data = open(src, "rb").read()
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[: len(data) // 2])
+    out = tmp_path / "o.mp4"
+    r = run_cli("file", str(cut), str(out), "--size", "32")
+    assert r.returncode == 0, r.stderr
+    n = probe(str(out))["frames"]
+    assert 5 < n < 40
+
+
+def test_style_is_not_an_image(tmp_path, clip):
+    bad = tmp_path / "style.jpg"
+    bad.write_text("nope")
+    r = run_cli("file", clip, str(tmp_path / "o.mp4"), "--style", str(bad))
+    assert_one_line_error(r, "style image", "not a readable image")
+    assert not os.path.exists(tmp_path / "o.mp4")
+
+
+def test_style_missing(tmp_path, clip):
+    r = run_cli("file", clip, str(tmp_path / "o.mp4"), "--style", str(tmp_path / "none.jpg"))
+    assert_one_line_error(r, "style image not found")
+
+
+def test_output_equals_input(clip):
+    before = open(clip, "rb").read()
+    assert_one_line_error(run_cli("file", clip, clip, "--overwrite"), "same file as the input")
+    assert open(clip, "rb").read() == before
+
+
+def test_output_exists_without_overwrite(tmp_path, clip):
+    out = tmp_path / "o.mp4"
+    out.write_bytes(b"precious")
+    assert_one_line_error(run_cli("file", clip, str(out)), "exists", "--overwrite")
+    assert out.read_bytes() == b"precious"
+
+
+def test_overwrite_replaces(tmp_path, clip):
+    out = tmp_path / "o.mp4"
+    out.write_bytes(b"old")
+    r = run_cli("file", clip, str(out), "--overwrite", "--size", "32", "-q")
+    assert r.returncode == 0, r.stderr
+    assert probe(str(out))["frames"] == 6
+
+
+def test_unwritable_output_folder(tmp_path, clip):
+    r = run_cli("file", clip, str(tmp_path / "missing" / "o.mp4"))
+    assert_one_line_error(r, "output folder does not exist")
+
+
+def test_unknown_model(tmp_path, clip):
+    assert_one_line_error(run_cli("file", clip, str(tmp_path / "o.mp4"), "--model", "picasso9000"),
+                          "unknown model", "picasso9000")
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1"])
+def test_strength_out_of_range(tmp_path, clip, value):
+    assert_one_line_error(run_cli("file", clip, str(tmp_path / "o.mp4"), "--strength", value), "--strength")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is present")
+def test_cuda_without_gpu(tmp_path, clip):
+    assert_one_line_error(run_cli("file", clip, str(tmp_path / "o.mp4"), "--device", "cuda"), "CUDA")
+
+
+def test_debug_shows_traceback(tmp_path):
+    r = run_cli("--debug", "file", str(tmp_path / "nope.mp4"), str(tmp_path / "o.mp4"))
+    assert r.returncode != 0 and "Traceback" in r.stderr
+
+
+def test_image_bad_extension(tmp_path):
+    src = tmp_path / "in.png"
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(src)
+    assert_one_line_error(run_cli("image", str(src), str(tmp_path / "o.xyz")), "extension")
+    assert os.listdir(tmp_path) == ["in.png"]
+
+
+def test_interrupt_leaves_no_partial_output(tmp_path):
+    src = make_video(str(tmp_path / "in.mp4"), n=400, size=(96, 64), audio="aac")
+    out = tmp_path / "o.mp4"
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    p = subprocess.Popen([sys.executable, "-m", "vidstyle", "file", src, str(out), "--batch", "1", "-q"],
+                         stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(".part" in n for n in os.listdir(tmp_path)):
+        time.sleep(0.05)
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err
+    assert sorted(os.listdir(tmp_path)) == ["in.mp4"]

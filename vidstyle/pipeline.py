@@ -1,0 +1,156 @@
+"""Stage wiring for files: reader thread -> batched stylizer (+ temporal) -> writer thread.
+
+Bounded queues give back-pressure; no frame is ever dropped or duplicated and timestamps pass through.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .errors import VidstyleError
+from .progress import Progress
+from .sinks import VideoFileSink
+from .sources import FileSource, Frame
+
+_END = object()
+
+
+@dataclass
+class RunStats:
+    frames: int
+    seconds: float
+    fps: float
+
+
+def processing_size(h: int, w: int, short: int | None) -> tuple[int, int]:
+    """(H, W) scaled so the short side is ``short`` (unchanged when None)."""
+    if not short or min(h, w) == short:
+        return h, w
+    s = short / min(h, w)
+    return max(1, round(h * s)), max(1, round(w * s))
+
+
+class _Worker(threading.Thread):
+    """A daemon thread that records its exception instead of dying silently."""
+
+    def __init__(self, target, name: str):
+        super().__init__(name=name, daemon=True)
+        self._fn, self.error = target, None
+
+    def run(self) -> None:
+        try:
+            self._fn()
+        except BaseException as e:  # noqa: BLE001 - handed to the main thread
+            self.error = e
+
+
+def _put(q: queue.Queue, item, stop: threading.Event) -> bool:
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _get(q: queue.Queue, stop: threading.Event):
+    while not stop.is_set():
+        try:
+            return q.get(timeout=0.1)
+        except queue.Empty:
+            continue
+    return _END
+
+
+def stylize_file(source: FileSource, sink: VideoFileSink, stylizer, temporal=None, batch: int = 4,
+                 quiet: bool = False) -> RunStats:
+    """Run the whole file through ``stylizer`` (and ``temporal``) into ``sink``; closes the sink on success,
+    aborts it (removing the partial file) on any error or interrupt."""
+    stop = threading.Event()
+    q_in: queue.Queue = queue.Queue(maxsize=batch * 3)
+    q_out: queue.Queue = queue.Queue(maxsize=batch * 3)
+    prog = Progress(source.info.frames or None, "frames", quiet=quiet)
+
+    def read() -> None:
+        for kind, item in source.items(audio=sink.audio_mode):
+            if kind == "audio":
+                sink.audio(item)
+            elif not _put(q_in, item, stop):
+                return
+        _put(q_in, _END, stop)
+
+    def write() -> None:
+        while (frame := _get(q_out, stop)) is not _END:
+            sink.write(frame)
+            prog.update(1)
+
+    reader, writer = _Worker(read, "vidstyle-reader"), _Worker(write, "vidstyle-writer")
+    t0 = time.monotonic()
+    reader.start()
+    writer.start()
+    try:
+        done, held = False, None
+        while not done:
+            frames: list[Frame] = [held] if held is not None else []
+            held = None
+            while len(frames) < batch:
+                item = _get(q_in, stop)
+                if item is _END:
+                    done = True
+                    break
+                if frames and item.rgb.shape != frames[0].rgb.shape:
+                    held = item  # the size changed mid-stream: start a new batch
+                    break
+                frames.append(item)
+                if q_in.empty():
+                    break  # don't wait for a full batch when the reader is behind
+            _raise_if_failed(reader, writer)
+            if frames:
+                proc = processing_size(*frames[0].rgb.shape[:2], stylizer.size)
+                for f, out in zip(frames, _stylize(stylizer, temporal, frames, proc, (sink.requested[1], sink.requested[0]))):
+                    f.rgb = out
+                    if not _put(q_out, f, stop):
+                        break
+        _put(q_out, _END, stop)
+        writer.join()
+        _raise_if_failed(reader, writer)
+        if sink.frames == 0:
+            raise VidstyleError(f"input has no decodable video frames: {source.path}")
+        sink.close()
+    except BaseException:
+        stop.set()
+        reader.join(timeout=5)
+        writer.join(timeout=5)
+        sink.abort()
+        raise
+    finally:
+        prog.close()
+        source.close()
+    seconds = time.monotonic() - t0
+    return RunStats(sink.frames, seconds, sink.frames / max(seconds, 1e-9))
+
+
+def _stylize(stylizer, temporal, frames: list[Frame], proc_hw: tuple[int, int],
+             out_hw: tuple[int, int]) -> list[np.ndarray]:
+    """Stylize a batch at ``proc_hw``, apply the temporal stage per frame, resize to ``out_hw`` (H, W)."""
+    h, w = frames[0].rgb.shape[:2]
+    styl = stylizer(np.stack([f.rgb for f in frames]), out_hw=proc_hw)
+    outs = []
+    for f, y in zip(frames, styl):
+        if temporal is not None:
+            small = f.rgb if (h, w) == proc_hw else cv2.resize(f.rgb, proc_hw[::-1], interpolation=cv2.INTER_AREA)
+            y = temporal(small, y)
+        outs.append(y if out_hw == proc_hw else cv2.resize(y, out_hw[::-1], interpolation=cv2.INTER_LINEAR))
+    return outs
+
+
+def _raise_if_failed(*workers: _Worker) -> None:
+    for w in workers:
+        if w.error is not None:
+            raise w.error
