@@ -53,6 +53,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_image)
 
+    p = sub.add_parser("bench", help="measure frames per second", epilog=EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", nargs="+", default=["auto"], help="model(s) to measure")
+    p.add_argument("--size", nargs="+", type=int, default=[360], help="frame short side(s), 16:9 (default 360)")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "bf16"])
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--frames", type=int, default=60, help="frames of the end-to-end clip (default 60)")
+    p.add_argument("--seconds", type=float, default=5.0, help="time per model-only measurement")
+    p.add_argument("--temporal", default="off", help="temporal mode for the end-to-end run")
+    p.add_argument("--no-e2e", dest="e2e", action="store_false", help="model-only")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_bench)
+
+    from . import evaluate
+
+    evaluate.register(sub)
+
     p = sub.add_parser("styles", help="list models and bundled styles")
     p.set_defaults(func=cmd_styles)
 
@@ -146,6 +164,21 @@ def cmd_image(a: argparse.Namespace) -> int:
     if not a.quiet:
         print(f"{a.output}: {rgb.shape[1]}x{rgb.shape[0]} in {time.monotonic() - t0:.2f} s, model "
               f"{stylizer.model_name}, style {stylizer.style_name}", file=sys.stderr)
+    return 0
+
+
+def cmd_bench(a: argparse.Namespace) -> int:
+    import json
+
+    from .bench import HEADER, machine, run_bench
+
+    if not a.json:
+        print(f"machine: {machine()}")
+        print(HEADER)
+    result = run_bench(a.model, a.size, a.device, a.precision, max(1, a.batch), a.frames, a.seconds, a.e2e,
+                       a.temporal, quiet=a.json)
+    if a.json:
+        print(json.dumps(result, indent=2))
     return 0
 
 

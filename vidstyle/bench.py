@@ -1,0 +1,127 @@
+"""``vidstyle bench``: model-only and end-to-end (decode + stylize + encode with audio) frames per second."""
+from __future__ import annotations
+
+import os
+import platform
+import tempfile
+import time
+from fractions import Fraction
+
+import av
+import numpy as np
+import torch
+
+from .device import resolve_device
+
+
+def machine() -> str:
+    """A short description of the CPU (and GPU, when there is one)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
+    except OSError:
+        pass
+    desc = f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__.split('+')[0]}"
+    if torch.cuda.is_available():
+        desc += f", {torch.cuda.get_device_name(0)}"
+    return desc
+
+
+def frame_size(short: int, aspect: Fraction = Fraction(16, 9)) -> tuple[int, int]:
+    """(H, W) of a landscape frame with the given short side, W rounded to even."""
+    w = int(round(short * aspect))
+    return short, w + w % 2
+
+
+def model_fps(stylizer, hw: tuple[int, int], batch: int, seconds: float = 5.0, warmup: int = 2) -> float:
+    """Frames per second of ``stylizer`` alone on random uint8 frames of size ``hw`` (H, W)."""
+    frames = np.random.default_rng(0).integers(0, 256, (batch, *hw, 3), dtype=np.uint8)
+    for _ in range(warmup):
+        stylizer(frames)
+    sync = torch.cuda.synchronize if stylizer.device.type == "cuda" else (lambda: None)
+    sync()
+    n, t0 = 0, time.perf_counter()
+    while n == 0 or time.perf_counter() - t0 < seconds:
+        stylizer(frames)
+        n += batch
+    sync()
+    return n / (time.perf_counter() - t0)
+
+
+def make_clip(path: str, hw: tuple[int, int], n: int, rate: int = 30) -> str:
+    """A real H.264 + AAC clip of ``n`` moving-noise frames, for end-to-end timing."""
+    rng = np.random.default_rng(1)
+    base = rng.integers(0, 256, (hw[0] + n, hw[1] + n, 3), dtype=np.uint8)
+    with av.open(path, "w") as out:
+        vs = out.add_stream("libx264", rate=rate, options={"preset": "ultrafast", "crf": "23"})
+        vs.width, vs.height, vs.pix_fmt = hw[1], hw[0], "yuv420p"
+        a = out.add_stream("aac", rate=48000, layout="stereo")
+        for i in range(n):
+            out.mux(vs.encode(av.VideoFrame.from_ndarray(base[i:i + hw[0], i:i + hw[1]], format="rgb24")))
+        out.mux(vs.encode(None))
+        fs = a.codec_context.frame_size or 1024
+        for k in range(int(n / rate * 48000) // fs):
+            af = av.AudioFrame.from_ndarray(np.zeros((2, fs), np.float32), format="fltp", layout="stereo")
+            af.sample_rate, af.pts = 48000, k * fs
+            out.mux(a.encode(af))
+        out.mux(a.encode(None))
+    return path
+
+
+def e2e_fps(stylizer, clip: str, batch: int, temporal: str = "off") -> float:
+    """Frames per second of the whole `vidstyle file` pipeline on ``clip`` (output discarded)."""
+    from .pipeline import stylize_file
+    from .sinks import VideoFileSink
+    from .sources import FileSource
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = FileSource(clip)
+        sink = VideoFileSink(os.path.join(tmp, "out.mp4"), source.info, audio_stream=source.audio_stream)
+        stats = stylize_file(source, sink, stylizer, temporal=_temporal(temporal), batch=batch, quiet=True)
+    return stats.fps
+
+
+def _temporal(mode: str):
+    if mode == "off":
+        return None
+    from .temporal import make_temporal
+
+    return make_temporal(mode)
+
+
+def run_bench(models: list[str], sizes: list[int], device: str = "auto", precision: str = "auto", batch: int = 4,
+              frames: int = 60, seconds: float = 5.0, e2e: bool = True, temporal: str = "off",
+              quiet: bool = False) -> dict:
+    """Benchmark each model x size; returns {"machine": str, "rows": [dict]}."""
+    from .stylizer import Stylizer, default_model_name
+
+    dev = resolve_device(device)
+    rows = []
+    for name in models:
+        name = default_model_name(dev) if name == "auto" else name
+        st = Stylizer(model=name, device=device, precision=precision)
+        for short in sizes:
+            hw = frame_size(short)
+            row = {"model": name, "size": f"{hw[1]}x{hw[0]}", "device": st.device.type,
+                   "precision": str(st.dtype).replace("torch.", ""), "batch": batch,
+                   "model_fps": round(model_fps(st, hw, batch, seconds), 3)}
+            if e2e:
+                with tempfile.TemporaryDirectory() as tmp:
+                    clip = make_clip(os.path.join(tmp, "clip.mp4"), hw, frames)
+                    row["e2e_fps"] = round(e2e_fps(st, clip, batch, temporal), 3)
+                    row["temporal"] = temporal
+            rows.append(row)
+            if not quiet:
+                print(format_row(row), flush=True)
+    return {"machine": machine(), "rows": rows}
+
+
+def format_row(r: dict) -> str:
+    e2e = f"{r['e2e_fps']:8.2f}" if "e2e_fps" in r else "       -"
+    return (f"{r['model']:8s} {r['size']:>10s} {r['device']:5s} {r['precision']:9s} {r['batch']:5d} "
+            f"{r['model_fps']:10.2f} {e2e}")
+
+
+HEADER = f"{'model':8s} {'size':>10s} {'dev':5s} {'precision':9s} {'batch':>5s} {'model fps':>10s} {'e2e fps':>8s}"
+
