@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crf", type=int, default=18, help="encoder quality, lower is better (default 18)")
     p.add_argument("--preset", default="fast", help="x264 preset (default fast)")
     p.add_argument("--out-size", type=_size_arg, help="output WxH (default: the input's size)")
+    p.add_argument("--temporal", default="flow", choices=["off", "ema", "flow"],
+                   help="temporal consistency (default flow: optical-flow guided blending, no flicker)")
+    p.add_argument("--temporal-strength", type=float, help="how much of the past is kept, in [0, 1)")
     p.set_defaults(func=cmd_file)
 
     p = sub.add_parser("image", help="stylize an image", epilog=EXAMPLES,
@@ -117,6 +120,14 @@ def _stylizer(a: argparse.Namespace):
                     size=a.size)
 
 
+def _temporal(a: argparse.Namespace):
+    from .temporal import make_temporal
+
+    if a.temporal_strength is not None and not 0.0 <= a.temporal_strength < 1.0:
+        raise VidstyleError(f"--temporal-strength must be in [0, 1), got {a.temporal_strength}")
+    return make_temporal(a.temporal, a.temporal_strength)
+
+
 def _check_strength(a: argparse.Namespace) -> None:
     if not 0.0 <= a.strength <= 1.0:
         raise VidstyleError(f"--strength must be between 0 and 1, got {a.strength}")
@@ -140,7 +151,7 @@ def cmd_file(a: argparse.Namespace) -> int:
     except BaseException:
         source.close()
         raise
-    stats = stylize_file(source, sink, stylizer, batch=max(1, a.batch), quiet=a.quiet)
+    stats = stylize_file(source, sink, stylizer, temporal=_temporal(a), batch=max(1, a.batch), quiet=a.quiet)
     if not a.quiet:
         note = f" (input damaged after frame {source.truncated_after})" if source.truncated_after is not None else ""
         print(f"{a.output}: {stats.frames} frames in {stats.seconds:.1f} s, {stats.fps:.2f} fps, "

@@ -1,0 +1,209 @@
+"""Temporal consistency for stylized video: ``make_temporal(mode)(inp, styl) -> out``, one frame at a time.
+
+All modes are causal (they use frames <= t only) and work on RGB uint8 (H, W, 3) frames; ``inp`` is the
+input frame and ``styl`` the stylized frame y_t, both of the same size. History is dropped on ``reset()``,
+on a change of frame size and on a scene cut (``is_cut``), so the first frame of a new shot is y_t exactly.
+
+- ``off``: out_t = y_t.
+- ``ema``: out_t = (1 - b) y_t + b out_{t-1}. Cheap; ghosts on motion.
+- ``flow``: DIS optical flow between consecutive input frames on a small grey image (short side
+  ``FLOW_SHORT``), used to backward-warp out_{t-1} onto frame t. Each pixel gets a weight
+  w = b exp(-(d / sigma)^2), d = max over R, G, B of |warped previous input - input| on the small image
+  (w = 0 where the flow points off the frame), so occluded and newly visible pixels take y_t. Repeated
+  warping resamples the history and smears brush texture, so only the low frequencies (a Gaussian of
+  ``low_sigma`` px) of the warped output are carried with weight w; its full detail is carried with the
+  smaller weight ``detail * w``:
+  out_t = y_t + w (detail * D + (1 - detail) * low(D)),  D = warp(out_{t-1}) - y_t,
+  where low() is a weight-normalised low-pass (so occluded pixels never leak into their neighbours).
+  A frame where almost nothing agrees (mean w < ``MIN_AGREE`` * b) is treated as a scene cut.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+MODES = ("off", "ema", "flow")
+DEFAULT_STRENGTH = {"off": 0.0, "ema": 0.5, "flow": 0.85}
+FLOW_SHORT = 180  # short side in pixels of the images the flow and the agreement are computed on
+THUMB_SHORT = 18  # short side of the scene-cut thumbnail
+CUT_MAD = 30.0  # mean absolute grey difference (0-255) between thumbnails that marks a scene cut
+MIN_FLOW_SIDE = 12  # DIS needs a side of at least 12 pixels
+MIN_AGREE = 0.1  # a frame whose mean flow weight is below MIN_AGREE * b counts as a scene cut
+
+
+def _check(inp: np.ndarray, styl: np.ndarray) -> None:
+    for name, a in (("inp", inp), ("styl", styl)):
+        if not isinstance(a, np.ndarray) or a.dtype != np.uint8 or a.ndim != 3 or a.shape[2] != 3:
+            raise ValueError(f"{name} must be an RGB uint8 (H, W, 3) array, got {getattr(a, 'dtype', type(a))} "
+                             f"{getattr(a, 'shape', '')}")
+    if inp.shape != styl.shape:
+        raise ValueError(f"inp and styl must have the same size, got {inp.shape} and {styl.shape}")
+
+
+def _resize_short(img: np.ndarray, short: int) -> np.ndarray:
+    """Area-downscale so the short side is ``short`` pixels; never upscales."""
+    h, w = img.shape[:2]
+    s = short / min(h, w)
+    if s >= 1.0:
+        return img
+    return cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+
+
+class Shrunk:
+    """What the history keeps of an input frame: its size, a small RGBA copy (short side FLOW_SHORT), its
+    grey version and a tiny grey thumbnail (float32) for scene-cut detection."""
+
+    def __init__(self, inp: np.ndarray):
+        self.shape = inp.shape
+        self.rgba = cv2.cvtColor(_resize_short(inp, FLOW_SHORT), cv2.COLOR_RGB2RGBA)
+        self.grey = cv2.cvtColor(self.rgba, cv2.COLOR_RGBA2GRAY)
+        self.thumb = _resize_short(self.grey, THUMB_SHORT).astype(np.float32)
+
+
+def is_cut(thumb: np.ndarray, prev_thumb: np.ndarray) -> bool:
+    """True when two thumbnails differ by more than CUT_MAD grey levels on average (a new shot)."""
+    return float(cv2.absdiff(thumb, prev_thumb).mean()) > CUT_MAD
+
+
+class Temporal:
+    """Base of the modes: input checks, the history and the reset rules (first frame, size change, cut)."""
+
+    mode = ""
+
+    def __init__(self, strength: float | None = None):
+        b = DEFAULT_STRENGTH[self.mode] if strength is None else float(strength)
+        if not 0.0 <= b < 1.0:
+            raise ValueError(f"temporal strength must be in [0, 1), got {b}")
+        self.strength = b
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the history (new clip, new style)."""
+        self._prev: Shrunk | None = None
+        self._out: np.ndarray | None = None
+
+    def __call__(self, inp: np.ndarray, styl: np.ndarray) -> np.ndarray:
+        """inp, styl: RGB uint8 (H, W, 3) -> out_t, RGB uint8 (H, W, 3)."""
+        _check(inp, styl)
+        cur = Shrunk(inp)
+        prev = self._prev
+        fresh = prev is None or prev.shape != cur.shape or is_cut(cur.thumb, prev.thumb)
+        out = styl if fresh else self.blend(cur, styl)
+        self._prev, self._out = cur, self.keep(out)
+        return out
+
+    def keep(self, out: np.ndarray) -> np.ndarray:
+        """The copy of out_t that the history holds (a copy, so the caller may reuse or draw on its frames)."""
+        return out.copy()
+
+    def blend(self, cur: Shrunk, styl: np.ndarray) -> np.ndarray:
+        """out_t from y_t and the history (self._prev, self._out), which is valid here."""
+        raise NotImplementedError
+
+
+class Off(Temporal):
+    mode = "off"
+
+    def __call__(self, inp: np.ndarray, styl: np.ndarray) -> np.ndarray:
+        _check(inp, styl)
+        return styl
+
+
+class EMA(Temporal):
+    mode = "ema"
+
+    def blend(self, cur: Shrunk, styl: np.ndarray) -> np.ndarray:
+        return cv2.addWeighted(styl, 1.0 - self.strength, self._out, self.strength, 0.0)
+
+
+def warp(rgba: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Bilinear backward warp: RGBA uint8 (h0, w0, 4), map (h, w, 2) of source x, y -> RGB uint8 (h, w, 3)."""
+    return cv2.cvtColor(cv2.remap(rgba, m, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE),
+                        cv2.COLOR_RGBA2RGB)
+
+
+class Flow(Temporal):
+    """Flow-guided blending (see the module docstring).
+
+    sigma: colour-difference scale (0-255) of the agreement test; detail: share of the warped output's fine
+    detail that is carried (0 = low frequencies only, 1 = a plain blend); low_sigma: the low-pass scale in
+    pixels of the frame.
+    """
+
+    mode = "flow"
+
+    def __init__(self, strength: float | None = None, sigma: float = 12.0, detail: float = 0.4,
+                 low_sigma: float = 4.0):
+        if not 0.0 <= detail <= 1.0:
+            raise ValueError(f"detail must be in [0, 1], got {detail}")
+        self.detail, self.low_sigma = detail, low_sigma
+        self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+        self._grids: dict[tuple[int, int], np.ndarray] = {}
+        super().__init__(strength)
+        d = np.arange(256, dtype=np.float32)
+        self._weight_lut = (self.strength * np.exp(-((d / sigma) ** 2))).astype(np.float32)
+        self._weight_lut[255] = 0.0  # off-frame marker
+
+    def keep(self, out: np.ndarray) -> np.ndarray:
+        return cv2.cvtColor(out, cv2.COLOR_RGB2RGBA)  # RGBA: OpenCV warps four channels much faster than three
+
+    def grid(self, h: int, w: int) -> np.ndarray:
+        """Pixel coordinates (h, w, 2) float32, x then y (cached)."""
+        if (h, w) not in self._grids:
+            xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+            self._grids[(h, w)] = np.dstack([xs, ys])
+        return self._grids[(h, w)]
+
+    def agreement(self, cur: Shrunk, prev: Shrunk) -> tuple[np.ndarray, np.ndarray]:
+        """On the small grid (h, w): the backward map (h, w, 2), the position in frame t-1 of each pixel of
+        frame t, from DIS flow; and the weight w (h, w) float32 in [0, b] of the warped history."""
+        h, w = cur.grey.shape
+        m = self.grid(h, w) + self._dis.calc(cur.grey, prev.grey, None)
+        warped = cv2.remap(prev.rgba, m, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        r, g, b, _ = cv2.split(cv2.absdiff(warped, cur.rgba))
+        d = cv2.min(cv2.max(cv2.max(r, g), b), 254)
+        off = cv2.remap(np.zeros((h, w), np.uint8), m, None, cv2.INTER_NEAREST,
+                        borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+        return m, cv2.LUT(cv2.max(d, off), self._weight_lut)
+
+    def blend(self, cur: Shrunk, styl: np.ndarray) -> np.ndarray:
+        if min(cur.grey.shape) < MIN_FLOW_SIDE:
+            return styl
+        m, wgt = self.agreement(cur, self._prev)
+        if float(wgt.mean()) < MIN_AGREE * self.strength:
+            return styl
+        h, w = styl.shape[:2]
+        sh, sw = wgt.shape
+        sx, sy = w / sw, h / sh
+        scaled = (sh, sw) != (h, w)
+        up = lambda a: cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR) if scaled else a  # noqa: E731
+        prev = self._out
+        # low frequencies, on the small grid: w * low(D)
+        warped = warp(_resize_short(prev, FLOW_SHORT), m)
+        delta = cv2.subtract(warped, _resize_short(styl, FLOW_SHORT), dtype=cv2.CV_32F)
+        low = up(self.low_band(delta, wgt, sigma=self.low_sigma / sx))
+        if self.detail == 0.0:
+            return cv2.add(styl, low, dtype=cv2.CV_8U)
+        # full detail, at full size: (1 - detail * w) y_t + detail * w * warp(out_{t-1})
+        if scaled:  # small-grid coordinates -> frame coordinates (pixel centres)
+            m = up(cv2.transform(m, np.array([[sx, 0, (sx - 1) / 2], [0, sy, (sy - 1) / 2]], np.float32)))
+        warped = warp(prev, m)
+        a = up(wgt * np.float32(self.detail))
+        return cv2.add(cv2.blendLinear(warped, styl, a, 1.0 - a), low, dtype=cv2.CV_8U)
+
+    def low_band(self, delta: np.ndarray, wgt: np.ndarray, sigma: float) -> np.ndarray:
+        """(1 - detail) * w * G(w D) / G(w): the weight-normalised Gaussian low-pass (std ``sigma`` px) of
+        delta (h, w, 3), so occluded pixels (w = 0) never leak into their neighbours."""
+        s = max(sigma, 0.5)
+        k = (2 * round(1.5 * s) + 1,) * 2  # a kernel cut at 1.5 std: cheaper, smooth enough
+        num = cv2.GaussianBlur(cv2.multiply(delta, cv2.merge([wgt, wgt, wgt])), k, s)
+        q = wgt * np.float32(1.0 - self.detail) / (cv2.GaussianBlur(wgt, k, s) + np.float32(1e-3))
+        return cv2.multiply(num, cv2.merge([q, q, q]))
+
+
+def make_temporal(mode: str = "flow", strength: float | None = None, **options) -> Temporal:
+    """A temporal-consistency stage: 'off', 'ema' or 'flow'; ``strength`` is b (None = the mode's default)."""
+    kinds = {"off": Off, "ema": EMA, "flow": Flow}
+    if mode not in kinds:
+        raise ValueError(f"unknown temporal mode '{mode}' (use {', '.join(MODES)})")
+    return kinds[mode](strength, **options)

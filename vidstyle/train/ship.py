@@ -1,0 +1,74 @@
+"""Turn a training checkpoint into shipped weights: fp16 safetensors plus a model card beside them.
+
+    python -m vidstyle.train.ship CHECKPOINT vidstyle/weights/adain_decoder.safetensors
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+
+import torch
+from safetensors.torch import save_file
+
+from ..bench import machine
+
+
+def _folders(paths: list[str]) -> str:
+    return ", ".join("/".join(os.path.normpath(p).split(os.sep)[-2:]) for p in paths)
+
+
+def recent_losses(log_path: str, last: int = 200) -> dict[str, float]:
+    """Mean of each logged loss term over the last ``last`` records of a JSONL training log."""
+    if not os.path.exists(log_path):
+        return {}
+    with open(log_path) as f:
+        rows = [json.loads(line) for line in f if line.strip()][-last:]
+    keys = [k for k in rows[0] if k not in ("step", "samples", "wall", "samples_per_s")] if rows else []
+    return {k: sum(r[k] for r in rows) / len(rows) for k in keys}
+
+
+def ship(checkpoint: str, out: str) -> str:
+    """Write fp16 weights to ``out`` and a Markdown model card to ``out`` with .md; returns the card path."""
+    ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    state = {k: v.detach().half().contiguous() for k, v in ck["model"].items()}
+    tmp = out + ".tmp"
+    save_file(state, tmp, metadata={"step": str(ck["step"]), "samples": str(ck["samples"])})
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, out)
+    cfg = ck["config"]
+    losses = recent_losses(os.path.splitext(checkpoint)[0] + ".jsonl")
+    params = sum(v.numel() for v in state.values())
+    card = os.path.splitext(out)[0] + ".md"
+    lines = [
+        f"# {os.path.basename(out)}",
+        "",
+        f"- model: `{cfg['model']}` ({params / 1e6:.2f}M trainable parameters, stored as fp16, "
+        f"{os.path.getsize(out) / 2**20:.1f} MiB)",
+        f"- data: content {_folders(cfg['content'])}; style {_folders(cfg['style'])}"
+        + (f" + soft {_folders(cfg['style_soft'])} at rate {cfg['soft_rate']}" if cfg.get("style_soft") else "")
+        + " (the project's shared/data, minus the 1-in-20 hold-out file names)",
+        f"- steps: {ck['step']}, samples seen: {ck['samples']}, crop {cfg['size']} px, batch {cfg['batch']}, "
+        f"lr {cfg['lr']}, style weight {cfg['style_weight']}",
+        f"- training wall time: {ck.get('wall', 0) / 3600:.2f} h on {machine()}",
+        "- final losses (mean of the last 200 logged steps; each term is relative to its identity value): "
+        + ", ".join(f"{k} {v:.3f}" for k, v in losses.items()),
+        f"- shipped: {datetime.date.today().isoformat()}",
+        "",
+    ]
+    with open(card, "w") as f:
+        f.write("\n".join(lines))
+    return card
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("checkpoint")
+    ap.add_argument("out", help="weights file to write (.safetensors)")
+    a = ap.parse_args()
+    print(ship(a.checkpoint, a.out))
+
+
+if __name__ == "__main__":
+    main()
