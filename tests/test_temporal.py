@@ -173,3 +173,38 @@ def test_flow_keeps_detail():
     outs = run("flow", clip.frames, styls)
     ratio = np.mean([laplacian_var(o) for o in outs[1:]]) / np.mean([laplacian_var(s) for s in styls[1:]])
     assert ratio >= 0.9, ratio
+
+
+def test_stats_ema_smooths_and_resets_on_cuts():
+    import torch
+
+    from vidstyle.temporal import StatsEMA
+
+    ema = StatsEMA(beta=0.5, cut=0.3)
+    base = torch.ones(1, 4, 1, 1)
+    mean = torch.cat([base, base * 1.2, base * 5.0])  # a small change, then a cut
+    m, s = ema(mean, mean.clone())
+    assert torch.allclose(m[0], base) and torch.allclose(m[1], base * 1.1)
+    assert torch.allclose(m[2], base * 5.0)  # the cut is not smoothed
+    ema.reset()
+    m, _ = ema(base * 1.2, base)
+    assert torch.allclose(m, base * 1.2)
+
+
+def test_stylizer_smooths_adain_content_statistics():
+    """An object entering one corner shifts AdaIN's per-frame statistics, which repaints the whole frame;
+    with the statistics EMA the far side of the frame changes less."""
+    from vidstyle.stylizer import Stylizer
+
+    rng = np.random.default_rng(0)
+    style = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    frame = rng.integers(60, 200, (1, 256, 256, 3), dtype=np.uint8)
+    entered = frame.copy()
+    entered[:, :48, :48] = 255
+    changes = []
+    for beta in (0.0, 0.8):
+        st = Stylizer(style=style, model="adain", device="cpu", precision="fp32", disk_cache=False,
+                      temporal_stats=beta)
+        a, b = st(frame).astype(int), st(entered).astype(int)
+        changes.append(np.abs(b - a)[:, 160:, 160:].mean())  # beyond relu4_1's receptive field
+    assert changes[1] < 0.8 * changes[0]

@@ -7,6 +7,8 @@ import sys
 
 from .errors import VidstyleError
 
+TEMPORAL_STATS = 0.7  # EMA weight of the content statistics across frames when --temporal is on
+
 EXAMPLES = """examples:
   vidstyle file in.mp4 out.mp4 --style starry.jpg
   vidstyle file in.mp4 out.mp4 --style starry.jpg --strength 0.7 --size 480
@@ -111,13 +113,13 @@ def _size_arg(text: str) -> tuple[int, int]:
     raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, e.g. 1280x720, got '{text}'")
 
 
-def _stylizer(a: argparse.Namespace):
+def _stylizer(a: argparse.Namespace, temporal_stats: float = 0.0):
     from .stylizer import Stylizer
 
     if a.size is not None and a.size < 16:
         raise VidstyleError(f"--size must be at least 16 pixels, got {a.size}")
     return Stylizer(style=a.style, model=a.model, device=a.device, precision=a.precision, strength=a.strength,
-                    size=a.size)
+                    size=a.size, temporal_stats=temporal_stats)
 
 
 def _temporal(a: argparse.Namespace):
@@ -140,9 +142,10 @@ def cmd_file(a: argparse.Namespace) -> int:
 
     _check_strength(a)
     check_output_path(a.output, a.overwrite, (a.input,))
+    temporal = _temporal(a)
     source = FileSource(a.input)
     try:
-        stylizer = _stylizer(a)
+        stylizer = _stylizer(a, temporal_stats=0.0 if a.temporal == "off" else TEMPORAL_STATS)
         if source.dropped and not a.quiet:
             print(f"vidstyle: dropping streams {source.describe_dropped()} (only video and the first audio "
                   "track are kept)", file=sys.stderr)
@@ -151,7 +154,7 @@ def cmd_file(a: argparse.Namespace) -> int:
     except BaseException:
         source.close()
         raise
-    stats = stylize_file(source, sink, stylizer, temporal=_temporal(a), batch=max(1, a.batch), quiet=a.quiet)
+    stats = stylize_file(source, sink, stylizer, temporal=temporal, batch=max(1, a.batch), quiet=a.quiet)
     if not a.quiet:
         note = f" (input damaged after frame {source.truncated_after})" if source.truncated_after is not None else ""
         print(f"{a.output}: {stats.frames} frames in {stats.seconds:.1f} s, {stats.fps:.2f} fps, "

@@ -6,6 +6,7 @@ in [0, 1]; the output has the same type and size. The style is encoded once and 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import logging
 import os
 
@@ -17,6 +18,7 @@ from .device import configure_threads, resolve_device, resolve_precision
 from .errors import VidstyleError
 from .models import registry
 from .styles import StyleCache, default_style, image_key, load_image, resize_short
+from .temporal import StatsEMA
 
 log = logging.getLogger("vidstyle")
 STYLE_SHORT_SIDE = 512
@@ -48,10 +50,13 @@ class Stylizer:
     style: image path, RGB uint8 array or PIL image (default: the bundled Starry Night).
     model: a registry name or 'auto'; device: 'auto', 'cpu', 'cuda'; precision: 'auto', 'fp32', 'fp16', 'bf16'.
     strength: style strength alpha in [0, 1]; size: processing short side in pixels (None = the input's).
+    temporal_stats: EMA weight in [0, 1) of the content statistics across consecutive calls (video; 0 = off),
+    for models that normalize content features (``reset_temporal()`` between clips).
     """
 
     def __init__(self, style=None, model: str = "auto", device: str = "auto", precision: str = "auto",
-                 strength: float = 1.0, size: int | None = None, disk_cache: bool = True):
+                 strength: float = 1.0, size: int | None = None, disk_cache: bool = True,
+                 temporal_stats: float = 0.0):
         self.device = resolve_device(device)
         self.dtype = resolve_precision(precision, self.device)
         if self.device.type == "cpu":
@@ -69,6 +74,8 @@ class Stylizer:
                         "the style", self.model_name, spec.weights_path)
         self.net = net.to(self.device, memory_format=torch.channels_last).eval()
         self.stride = getattr(net, "stride", 1)
+        takes_filter = "stats_filter" in inspect.signature(net.forward).parameters
+        self.stats_ema = StatsEMA(temporal_stats) if temporal_stats and takes_filter else None
         key = _file_digest(spec.weights_path) if self.trained else "untrained"
         self.cache = StyleCache(f"{self.model_name}-{key}", disk=disk_cache)
         self.size = size
@@ -112,6 +119,11 @@ class Stylizer:
     def set_style(self, style=None) -> None:
         self.style_name, self.style_code = self.encode_style(style)
 
+    def reset_temporal(self) -> None:
+        """Forget the content statistics of earlier frames (a new clip)."""
+        if self.stats_ema is not None:
+            self.stats_ema.reset()
+
     @torch.no_grad()
     def stylize_tensor(self, x: torch.Tensor, out_hw: tuple[int, int] | None = None) -> torch.Tensor:
         """(N, 3, H, W) float in [0, 1] on any device -> (N, 3, H', W') float in [0, 1] on self.device,
@@ -122,7 +134,11 @@ class Stylizer:
             x = resize_short(x, self.size)
         x, hw = pad_to_multiple(x, self.stride)
         with self._autocast():
-            y = self.net(x.contiguous(memory_format=torch.channels_last), self.style_code, alpha=self.strength)
+            x = x.contiguous(memory_format=torch.channels_last)
+            if self.stats_ema is not None:
+                y = self.net(x, self.style_code, alpha=self.strength, stats_filter=self.stats_ema)
+            else:
+                y = self.net(x, self.style_code, alpha=self.strength)
         y = y[..., : hw[0], : hw[1]].float()
         if tuple(y.shape[-2:]) != tuple(out_hw):
             y = F.interpolate(y, size=out_hw, mode="bilinear", align_corners=False,

@@ -207,3 +207,31 @@ def make_temporal(mode: str = "flow", strength: float | None = None, **options) 
     if mode not in kinds:
         raise ValueError(f"unknown temporal mode '{mode}' (use {', '.join(MODES)})")
     return kinds[mode](strength, **options)
+
+
+class StatsEMA:
+    """Model-side smoothing: an EMA over time of the per-channel content feature statistics that AdaIN
+    normalizes with, so a frame's global colour and contrast cannot jump. Call with the (N, C, 1, 1) mean
+    and std of N consecutive frames; returns the smoothed ones. It resets itself on a scene cut (the mean
+    moves by more than ``cut`` of its norm) and on ``reset()``."""
+
+    def __init__(self, beta: float = 0.7, cut: float = 0.3):
+        self.beta, self.cut = beta, cut
+        self.state: tuple | None = None
+
+    def reset(self) -> None:
+        self.state = None
+
+    def __call__(self, mean, std):
+        import torch
+
+        out_m, out_s = [], []
+        for m, s in zip(mean.split(1), std.split(1)):
+            if self.state is not None and self.state[0].shape == m.shape:
+                pm, ps = self.state
+                if float((m - pm).norm() / (pm.norm() + 1e-6)) <= self.cut:
+                    m, s = self.beta * pm + (1 - self.beta) * m, self.beta * ps + (1 - self.beta) * s
+            self.state = (m, s)
+            out_m.append(m)
+            out_s.append(s)
+        return torch.cat(out_m), torch.cat(out_s)

@@ -64,10 +64,12 @@ class AdaIN(nn.Module):
         return self.encoder(x, ("relu4_1",))["relu4_1"]
 
     def forward(self, x: torch.Tensor, style_code: tuple[torch.Tensor, torch.Tensor], alpha: float = 1.0,
-                content_stats: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
-        """(N, 3, H, W) content in [0, 1] -> stylized (N, 3, H, W); alpha in [0, 1] blends with the content."""
+                stats_filter=None) -> torch.Tensor:
+        """(N, 3, H, W) content in [0, 1] -> stylized (N, 3, H, W); alpha in [0, 1] blends with the content.
+        ``stats_filter(mean, std)`` may replace the frames' (N, 512, 1, 1) content statistics (temporal EMA)."""
         f = self.content_features(x)
-        t = adain(f, *style_code, content_stats=content_stats)
+        stats = mean_std(f)
+        t = adain(f, *style_code, content_stats=stats_filter(*stats) if stats_filter else stats)
         if alpha < 1.0:
             t = alpha * t + (1 - alpha) * f
         return self.decoder(t)
