@@ -125,3 +125,33 @@ def format_row(r: dict) -> str:
 
 HEADER = f"{'model':8s} {'size':>10s} {'dev':5s} {'precision':9s} {'batch':>5s} {'model fps':>10s} {'e2e fps':>8s}"
 
+
+def live_bench(model: str = "auto", size: int | None = None, device: str = "auto", precision: str = "auto",
+               seconds: float = 10.0, resolution: tuple[int, int] = (640, 480), fps: float = 30.0,
+               temporal: str = "off") -> dict:
+    """The `vidstyle webcam` pipeline on a synthetic ``resolution`` (W, H) camera at ``fps`` for ``seconds``,
+    no outputs; ``size`` is the processing short side (None: the camera's). Returns fps, capture->output
+    latency p50/p95 (ms) and camera frames dropped."""
+    from .cameras import Capture, SyntheticCamera
+    from .live import LiveSession
+    from .stylizer import Stylizer
+
+    st = Stylizer(model=model, device=device, precision=precision, size=size)
+    frame = np.zeros((resolution[1], resolution[0], 3), np.uint8)
+    for _ in range(2):  # warm up, so that the first frames do not count one-time costs
+        st(frame)
+    session = LiveSession(Capture(SyntheticCamera(resolution, fps)), st, temporal=_temporal(temporal))
+    stats = session.run(seconds)
+    return {"machine": machine(), "model": st.model_name, "camera": f"{resolution[0]}x{resolution[1]}@{fps:g}",
+            "size": size, "device": st.device.type, "precision": str(st.dtype).replace("torch.", ""),
+            "temporal": temporal, "seconds": round(stats.seconds, 2), "frames": stats.frames,
+            "fps": round(stats.fps, 2), "latency_p50_ms": round(stats.latency_p50_ms, 1),
+            "latency_p95_ms": round(stats.latency_p95_ms, 1), "camera_dropped": stats.camera_dropped}
+
+
+def format_live(r: dict) -> str:
+    """The `bench --live` result as two lines of text."""
+    return (f"machine: {r['machine']}\nlive: {r['model']} on a {r['camera']} camera, processing short side "
+            f"{r['size'] or 'full'}, {r['device']} {r['precision']}, temporal {r['temporal']}: {r['fps']:.1f} fps, "
+            f"capture->output latency p50 {r['latency_p50_ms']:.0f} ms p95 {r['latency_p95_ms']:.0f} ms, "
+            f"{r['camera_dropped']} camera frames dropped")

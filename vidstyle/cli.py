@@ -70,11 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--temporal", default="off", help="temporal mode for the end-to-end run")
     p.add_argument("--no-e2e", dest="e2e", action="store_false", help="model-only")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--live", action="store_true", help="the webcam pipeline on a synthetic 640x480 30 fps camera "
+                   "for --seconds: fps and capture->output latency (--size: processing short side)")
     p.set_defaults(func=cmd_bench)
 
     from . import evaluate
 
     evaluate.register(sub)
+
+    from . import webcam_cmd
+
+    webcam_cmd.register(sub)
 
     p = sub.add_parser("styles", help="list models and bundled styles")
     p.set_defaults(func=cmd_styles)
@@ -184,8 +190,12 @@ def cmd_image(a: argparse.Namespace) -> int:
 def cmd_bench(a: argparse.Namespace) -> int:
     import json
 
-    from .bench import HEADER, machine, run_bench
+    from .bench import HEADER, format_live, live_bench, machine, run_bench
 
+    if a.live:
+        result = live_bench(a.model[0], a.size[0], a.device, a.precision, a.seconds, temporal=a.temporal)
+        print(json.dumps(result, indent=2) if a.json else format_live(result))
+        return 0
     if not a.json:
         print(f"machine: {machine()}")
         print(HEADER)

@@ -113,7 +113,8 @@ def stylize_file(source: FileSource, sink: VideoFileSink, stylizer, temporal=Non
             _raise_if_failed(reader, writer)
             if frames:
                 proc = processing_size(*frames[0].rgb.shape[:2], stylizer.size)
-                for f, out in zip(frames, _stylize(stylizer, temporal, frames, proc, (sink.requested[1], sink.requested[0]))):
+                outs = stylize_frames(stylizer, temporal, frames, proc, sink.requested[::-1])
+                for f, out in zip(frames, outs):
                     f.rgb = out
                     if not _put(q_out, f, stop):
                         break
@@ -136,7 +137,7 @@ def stylize_file(source: FileSource, sink: VideoFileSink, stylizer, temporal=Non
     return RunStats(sink.frames, seconds, sink.frames / max(seconds, 1e-9))
 
 
-def _stylize(stylizer, temporal, frames: list[Frame], proc_hw: tuple[int, int],
+def stylize_frames(stylizer, temporal, frames: list[Frame], proc_hw: tuple[int, int],
              out_hw: tuple[int, int]) -> list[np.ndarray]:
     """Stylize a batch at ``proc_hw``, apply the temporal stage per frame, resize to ``out_hw`` (H, W)."""
     h, w = frames[0].rgb.shape[:2]

@@ -71,7 +71,7 @@ class VideoFileSink:
         ext = os.path.splitext(path)[1].lower()
         self.webm = ext == ".webm"
         try:
-            self.out = av.open(self.tmp, "w", format=_format_for(ext))
+            self.out = av.open(self.tmp, "w", format=format_for(ext))
         except (av.error.FFmpegError, ValueError) as e:
             raise VidstyleError(f"cannot write a video with extension '{ext or '(none)'}': {e}") from None
         self.video = self._add_video(crf, preset)
@@ -190,7 +190,7 @@ class VideoFileSink:
             os.remove(self.tmp)
 
 
-def _format_for(ext: str) -> str | None:
+def format_for(ext: str) -> str | None:
     return {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm",
             ".avi": "avi", ".ts": "mpegts"}.get(ext)
 

@@ -77,7 +77,7 @@ class Stylizer:
         takes_filter = "stats_filter" in inspect.signature(net.forward).parameters
         self.stats_ema = StatsEMA(temporal_stats) if temporal_stats and takes_filter else None
         key = _file_digest(spec.weights_path) if self.trained else "untrained"
-        self.cache = StyleCache(f"{self.model_name}-{key}", disk=disk_cache)
+        self.cache = StyleCache(f"{self.model_name}-{key}", disk=disk_cache and self.trained)
         self.size = size
         self.strength = strength
         self.style_name = ""
