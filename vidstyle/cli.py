@@ -78,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate.register(sub)
 
-    from . import webcam_cmd
+    from . import export, webcam_cmd
+
+    export.register(sub)
 
     webcam_cmd.register(sub)
 
@@ -97,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=10000)
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--style-weight", type=float, default=1.0, help="weight of the layer-balanced style loss")
+    p.add_argument("--stability-weight", type=float,
+                   help="weight of the warped-input stability loss (default: 5 for fast, 0 for adain)")
     p.add_argument("--out", default="checkpoints/adain.pt", help="checkpoint path (a .jsonl log and preview beside)")
     p.add_argument("--resume", help="checkpoint to continue from (may be --out itself)")
     p.add_argument("--device", default="auto")
@@ -228,9 +232,9 @@ def cmd_train(a: argparse.Namespace) -> int:
 
     cfg = TrainConfig(model=a.model, content=a.content, style=a.style, style_soft=a.style_soft,
                       soft_rate=a.soft_rate, size=a.size, batch=a.batch, steps=a.steps, lr=a.lr,
-                      style_weight=a.style_weight, out=a.out, resume=a.resume, device=a.device,
-                      precision=a.precision, seed=a.seed, checkpoint_every=a.checkpoint_every,
-                      preview_every=a.preview_every, quiet=a.quiet)
+                      style_weight=a.style_weight, stability_weight=a.stability_weight, out=a.out,
+                      resume=a.resume, device=a.device, precision=a.precision, seed=a.seed,
+                      checkpoint_every=a.checkpoint_every, preview_every=a.preview_every, quiet=a.quiet)
     try:
         train(cfg)
     except (FileNotFoundError, KeyError) as e:

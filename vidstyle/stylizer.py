@@ -25,8 +25,9 @@ STYLE_SHORT_SIDE = 512
 
 
 def default_model_name(device: torch.device) -> str:
-    """``fast`` on CPU when it is available, ``adain`` otherwise."""
-    return "fast" if device.type == "cpu" and "fast" in registry.MODELS else "adain"
+    """``fast`` on CPU when it is registered with trained weights, ``adain`` otherwise."""
+    fast = registry.MODELS.get("fast")
+    return "fast" if device.type == "cpu" and fast and os.path.exists(fast.weights_path) else "adain"
 
 
 def pad_to_multiple(x: torch.Tensor, m: int) -> tuple[torch.Tensor, tuple[int, int]]:

@@ -60,6 +60,11 @@ class AdaIN(nn.Module):
         """(1, 3, H, W) style image in [0, 1] -> relu4_1 (mean, std), each (1, 512, 1, 1) fp32."""
         return mean_std(self.encoder(style, ("relu4_1",))["relu4_1"])
 
+    @property
+    def trainable(self) -> nn.Module:
+        """What training updates: the decoder (the VGG19 encoder is frozen)."""
+        return self.decoder
+
     def content_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x, ("relu4_1",))["relu4_1"]
 

@@ -7,7 +7,7 @@ from typing import Callable
 
 import torch
 
-from . import adain
+from . import adain, fast
 
 WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "weights")
 
@@ -34,6 +34,7 @@ class ModelSpec:
 
 MODELS: dict[str, ModelSpec] = {
     adain.NAME: ModelSpec(adain.NAME, adain.build, adain.WEIGHTS, adain.META),
+    fast.NAME: ModelSpec(fast.NAME, fast.build, fast.WEIGHTS, fast.META),
 }
 
 

@@ -2,6 +2,11 @@
 
 Run ``vidstyle train --model adain --content DIR --style DIR``; several processes with
 ``torchrun --nproc_per_node K -m vidstyle train ...`` (gloo on CPU, nccl on CUDA).
+
+adain trains its decoder on the AdaIN target features; end-to-end models (``fast``, whose ``trainable`` is
+the whole model) take the content images and the style batch's VGG19 statistics. Either way the content loss
+targets the AdaIN relu4_1 features and the style loss is the layer-balanced one of losses.py; the optional
+stability loss compares the output for a warped, noised copy of the content with the warped output.
 """
 from __future__ import annotations
 
@@ -23,10 +28,11 @@ from ..models.adain import adain
 from ..models.vgg import VGG19Encoder, mean_std
 from ..progress import Progress
 from .data import ImagePool, PairSampler
-from .losses import STYLE_LAYERS, RunningScale, style_transfer_losses
+from .losses import STYLE_LAYERS, RunningScale, stability_inputs, stability_loss, style_transfer_losses
 from .preview import save_grid
 
 log = logging.getLogger("vidstyle.train")
+STABILITY_WEIGHT = {"fast": 5.0}  # default --stability-weight per model (others: 0)
 
 
 @dataclass
@@ -41,6 +47,7 @@ class TrainConfig:
     steps: int = 10000
     lr: float = 1e-4
     style_weight: float = 1.0
+    stability_weight: float | None = None  # None: STABILITY_WEIGHT of the model
     out: str = "checkpoints/adain.pt"
     resume: str | None = None
     device: str = "auto"
@@ -79,7 +86,9 @@ def train(cfg: TrainConfig) -> dict:
 
     spec = registry.get(cfg.model)
     model = spec.build(None).to(device)
-    trainable = model.decoder
+    trainable = model.trainable
+    end_to_end = trainable is model
+    w_stab = cfg.stability_weight if cfg.stability_weight is not None else STABILITY_WEIGHT.get(cfg.model, 0.0)
     vgg = model.encoder if isinstance(getattr(model, "encoder", None), VGG19Encoder) else VGG19Encoder("relu4_1")
     vgg = vgg.to(device)
     opt = torch.optim.Adam(trainable.parameters(), lr=cfg.lr)
@@ -125,6 +134,17 @@ def train(cfg: TrainConfig) -> dict:
     prog = Progress(cfg.steps, "steps", quiet=cfg.quiet or rank != 0)
     prog.count = step
     autocast = torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32)
+
+    def forward(images: torch.Tensor, s_stats: dict, target: torch.Tensor | None = None) -> torch.Tensor:
+        """The trained network's output for content ``images`` and the style statistics (``target``: the
+        AdaIN features of ``images``, when already computed)."""
+        if end_to_end:
+            return ddp(images, s_stats)
+        if target is None:
+            with torch.no_grad():
+                target = adain(vgg(images, ("relu4_1",))["relu4_1"], *s_stats["relu4_1"])
+        return ddp(target)
+
     last_ckpt, t0, record = time.monotonic(), time.monotonic(), {}
     try:
         while step < cfg.steps and stop["signal"] is None:
@@ -136,10 +156,19 @@ def train(cfg: TrainConfig) -> dict:
                     cf = vgg(c, STYLE_LAYERS)
                     s_stats = {k: mean_std(v) for k, v in vgg(s, STYLE_LAYERS).items()}
                     target = adain(cf["relu4_1"], *s_stats["relu4_1"])
-                out = ddp(target)
+                if w_stab > 0:  # content and its warped copy in one pass (DDP allows one forward per step)
+                    c2, theta, valid = stability_inputs(c, np.random.default_rng([cfg.seed, rank, step, 1]))
+                    both = {k: (torch.cat([m, m]), torch.cat([d, d])) for k, (m, d) in s_stats.items()}
+                    out, out2 = forward(torch.cat([c, c2]), both).chunk(2)
+                else:
+                    out = forward(c, s_stats, target)
                 of = vgg(out, STYLE_LAYERS)
                 loss_c, loss_s, terms = style_transfer_losses(of, cf, s_stats, target, scale)
                 loss = loss_c + cfg.style_weight * loss_s
+                if w_stab > 0:
+                    loss_t = stability_loss(out2, out, theta, valid)
+                    terms["stability"] = loss_t.item()
+                    loss = loss + w_stab * loss_t
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -4,9 +4,13 @@ With the Caffe VGG19 the deep layers' activations are far larger than the shallo
 of per-layer losses is ruled by relu4_1 and colours wash out. Each term is therefore divided by a running
 mean of its *identity* value (the same loss with output = content), which is what the relative style score
 of DESIGN.md section 4 measures: every layer starts near 1 and counts equally.
+
+The stability loss (ReReVST, MCCNet) asks that a slightly warped and noised copy of the content give the
+equally warped output, so small motion and sensor noise do not make the texture swim or flicker.
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -59,3 +63,38 @@ def style_transfer_losses(out_feats: dict, content_feats: dict, style_stats: dic
         log[layer] = term.item()
         style = style + term
     return content, style, log
+
+
+def random_affine(n: int, rng: np.random.Generator, rotate: float = 2.0, zoom: float = 0.03,
+                  shift: float = 0.03) -> torch.Tensor:
+    """n small random affine warps as (n, 2, 3) ``affine_grid`` matrices: rotation up to ``rotate`` degrees,
+    scale up to 1 +- ``zoom``, translation up to ``shift`` of the image size."""
+    a = np.deg2rad(rng.uniform(-rotate, rotate, n))
+    s = 1 + rng.uniform(-zoom, zoom, n)
+    t = rng.uniform(-2 * shift, 2 * shift, (n, 2))  # affine_grid coordinates span [-1, 1]
+    m = np.stack([np.stack([s * np.cos(a), -s * np.sin(a), t[:, 0]], 1),
+                  np.stack([s * np.sin(a), s * np.cos(a), t[:, 1]], 1)], 1)
+    return torch.from_numpy(m).float()
+
+
+def warp(x: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+    """Resample (N, C, H, W) with the (N, 2, 3) affine matrices ``theta`` (bilinear, zeros outside)."""
+    grid = F.affine_grid(theta.to(x.device, torch.float32), list(x.shape), align_corners=False)
+    return F.grid_sample(x.float(), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def stability_inputs(content: torch.Tensor, rng: np.random.Generator, sigma: float = 0.01):
+    """A warped and noised copy of a (N, 3, H, W) content batch -> (copy, theta, valid) where theta are the
+    warps and valid (N, 1, H, W) marks the pixels that came from inside the image."""
+    theta = random_affine(content.shape[0], rng)
+    gen = torch.Generator().manual_seed(int(rng.integers(2**62)))
+    noise = torch.randn(content.shape, generator=gen).to(content.device)
+    valid = (warp(torch.ones_like(content[:, :1]), theta) > 0.999).float()
+    return warp(content, theta) + sigma * noise, theta, valid
+
+
+def stability_loss(out_of_warped: torch.Tensor, out: torch.Tensor, theta: torch.Tensor,
+                   valid: torch.Tensor) -> torch.Tensor:
+    """L1 between the output for the warped input and the warped output, over the ``valid`` pixels."""
+    diff = (out_of_warped.float() - warp(out, theta)).abs() * valid
+    return diff.sum() / (3 * valid.sum()).clamp_min(1.0)

