@@ -96,3 +96,21 @@ def test_ddp_two_cpu_processes(data, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     ck = torch.load(out, weights_only=False)
     assert ck["step"] == 2 and ck["samples"] == 8
+
+
+def test_init_from_shipped_weights_continues_the_count(data, tmp_path):
+    from safetensors.torch import load_file
+
+    from vidstyle.train.ship import ship
+
+    train(config(data, tmp_path / "a.pt", 2))
+    weights = str(tmp_path / "w.safetensors")
+    ship(str(tmp_path / "a.pt"), weights)
+    assert "steps: 2" in open(tmp_path / "w.md").read()
+    cfg = config(data, tmp_path / "b.pt", 3)
+    cfg.init = weights
+    train(cfg)
+    ck = torch.load(tmp_path / "b.pt", weights_only=False)
+    assert ck["step"] == 3 and ck["samples"] == 6  # one more step after the shipped two
+    shipped = load_file(weights)
+    assert all(k in ck["model"] for k in shipped)

@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="weight of the warped-input stability loss (default: 5 for fast, 0 for adain)")
     p.add_argument("--out", default="checkpoints/adain.pt", help="checkpoint path (a .jsonl log and preview beside)")
     p.add_argument("--resume", help="checkpoint to continue from (may be --out itself)")
+    p.add_argument("--init", help="shipped .safetensors weights to start from when --resume has no checkpoint "
+                   "(fresh optimizer; the step count continues)")
     p.add_argument("--device", default="auto")
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "bf16"])
     p.add_argument("--seed", type=int, default=0)
@@ -233,7 +235,7 @@ def cmd_train(a: argparse.Namespace) -> int:
     cfg = TrainConfig(model=a.model, content=a.content, style=a.style, style_soft=a.style_soft,
                       soft_rate=a.soft_rate, size=a.size, batch=a.batch, steps=a.steps, lr=a.lr,
                       style_weight=a.style_weight, stability_weight=a.stability_weight, out=a.out,
-                      resume=a.resume, device=a.device, precision=a.precision, seed=a.seed,
+                      resume=a.resume, init=a.init, device=a.device, precision=a.precision, seed=a.seed,
                       checkpoint_every=a.checkpoint_every, preview_every=a.preview_every, quiet=a.quiet)
     try:
         train(cfg)

@@ -50,6 +50,7 @@ class TrainConfig:
     stability_weight: float | None = None  # None: STABILITY_WEIGHT of the model
     out: str = "checkpoints/adain.pt"
     resume: str | None = None
+    init: str | None = None
     device: str = "auto"
     precision: str = "auto"
     seed: int = 0
@@ -65,6 +66,21 @@ def atomic_save(obj, path: str) -> None:
     tmp = f"{path}.tmp{os.getpid()}"
     torch.save(obj, tmp)
     os.replace(tmp, path)
+
+
+def load_shipped(trainable: torch.nn.Module, path: str) -> tuple[int, int]:
+    """Start from shipped fp16 weights (a fresh optimizer); returns the (step, samples) they were trained to,
+    so that a new session continues the count and draws new batches."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"--init weights not found: {path}")
+    trainable.load_state_dict({k: v.float() for k, v in load_file(path).items()})
+    with safe_open(path, "pt") as f:
+        meta = f.metadata() or {}
+    log.info("initialized from %s (step %s)", path, meta.get("step", "?"))
+    return int(meta.get("step", 0)), int(meta.get("samples", 0))
 
 
 def _setup_distributed(device: str) -> tuple[int, int]:
@@ -109,6 +125,8 @@ def train(cfg: TrainConfig) -> dict:
         random.setstate(ck["rng"]["python"])
         if rank == 0:
             log.info("resumed %s at step %d (%d samples)", resume, step, samples)
+    elif cfg.init:
+        step, samples = load_shipped(trainable, cfg.init)
 
     if world > 1:
         ddp = torch.nn.parallel.DistributedDataParallel(trainable)
