@@ -83,3 +83,29 @@ def test_no_temporary_files_left(tmp_path):
     src = make_video(str(tmp_path / "in.mp4"), n=4, audio=None)
     stylize(tmp_path, src, "out.mp4")
     assert sorted(os.listdir(tmp_path)) == ["in.mp4", "out.mp4"]
+
+
+def test_extra_streams_are_dropped_with_a_notice(tmp_path):
+    import av
+    import numpy as np
+
+    src = str(tmp_path / "two_audio.mkv")
+    make_video(src, n=5, audio="aac", codec="ffv1", pix_fmt="yuv444p")
+    remuxed = str(tmp_path / "in.mkv")
+    with av.open(src) as i, av.open(remuxed, "w") as o:  # add a second audio track with its own tone
+        streams = {s.index: o.add_stream_from_template(s) for s in i.streams}
+        extra = o.add_stream("flac", rate=44100, layout="mono")
+        for p in i.demux():
+            if p.dts is not None:
+                p.stream = streams[p.stream.index]
+                o.mux(p)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 4096), np.int16), format="s16", layout="mono")
+        frame.sample_rate, frame.pts = 44100, 0
+        o.mux(extra.encode(frame))
+        o.mux(extra.encode(None))
+    out = str(tmp_path / "out.mkv")
+    r = run_cli("file", remuxed, out, "--size", "32")
+    assert r.returncode == 0, r.stderr
+    assert "dropping streams #2 audio" in r.stderr
+    with av.open(out) as c:
+        assert len(c.streams.audio) == 1 and len(c.streams.video) == 1

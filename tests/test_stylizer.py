@@ -91,3 +91,11 @@ def test_pad_to_multiple_reflects_and_keeps_size():
     assert y.shape == (2, 3, 8, 8) and hw == (5, 7)
     assert torch.equal(y[..., :5, :7], x)
     assert torch.equal(y[..., 5, :7], x[..., 3, :])  # reflection of the row above the edge
+
+
+def test_top_level_api():
+    import vidstyle
+
+    assert vidstyle.Stylizer is Stylizer
+    with pytest.raises(AttributeError):
+        vidstyle.nothing_here
