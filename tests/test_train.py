@@ -45,6 +45,15 @@ def test_resume_is_bit_exact(data, tmp_path):
     assert torch.equal(a["optimizer"]["state"][0]["exp_avg"], b["optimizer"]["state"][0]["exp_avg"])
 
 
+def test_resume_takes_the_new_learning_rate(data, tmp_path):
+    train(config(data, tmp_path / "d.pt", 1))
+    cfg = config(data, tmp_path / "d.pt", 2, resume=str(tmp_path / "d.pt"))
+    cfg.lr = 3e-5
+    train(cfg)
+    ck = torch.load(tmp_path / "d.pt", weights_only=False)
+    assert ck["step"] == 2 and ck["optimizer"]["param_groups"][0]["lr"] == 3e-5
+
+
 def test_log_preview_and_weights_change(data, tmp_path):
     rec = train(config(data, tmp_path / "c.pt", 3))
     assert {"content", "relu1_1", "relu4_1", "samples_per_s"} <= set(rec)

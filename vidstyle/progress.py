@@ -11,21 +11,22 @@ def fmt_seconds(s: float) -> str:
 
 
 class Progress:
-    """``update(n, **extra)`` after each unit of work; ``close()`` ends the line. Quiet if ``quiet``."""
+    """``update(n, **extra)`` after each unit of work; ``close()`` ends the line. Quiet if ``quiet``.
+    ``done``: units already done before this run (a resumed job); they count in the total, not in the rate."""
 
     def __init__(self, total: int | None, unit: str = "frames", quiet: bool = False, every: float | None = None,
-                 stream=None):
+                 stream=None, done: int = 0):
         self.total, self.unit, self.quiet = total, unit, quiet
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty()
         self.every = every if every is not None else (0.25 if self.live else 10.0)
-        self.count = 0
+        self.count = self.done = done
         self.start = self.last = time.monotonic()
         self.extra: dict = {}
 
     @property
     def rate(self) -> float:
-        return self.count / max(time.monotonic() - self.start, 1e-9)
+        return (self.count - self.done) / max(time.monotonic() - self.start, 1e-9)
 
     def update(self, n: int = 1, **extra) -> None:
         self.count += n

@@ -118,6 +118,8 @@ def train(cfg: TrainConfig) -> dict:
         ck = torch.load(resume, map_location="cpu", weights_only=False)
         trainable.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
+        for group in opt.param_groups:  # --lr wins over the saved one: a resumed run can decay it
+            group["lr"] = cfg.lr
         scale.load_state_dict(ck["scale"])
         step, samples, wall = ck["step"], ck["samples"], ck.get("wall", 0.0)
         torch.set_rng_state(ck["rng"]["torch"])
@@ -149,8 +151,7 @@ def train(cfg: TrainConfig) -> dict:
     old_handlers = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     os.makedirs(os.path.dirname(os.path.abspath(cfg.out)), exist_ok=True)
     logf = open(os.path.splitext(cfg.out)[0] + ".jsonl", "a") if rank == 0 else None
-    prog = Progress(cfg.steps, "steps", quiet=cfg.quiet or rank != 0)
-    prog.count = step
+    prog = Progress(cfg.steps, "steps", quiet=cfg.quiet or rank != 0, done=step)
     autocast = torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32)
 
     def forward(images: torch.Tensor, s_stats: dict, target: torch.Tensor | None = None) -> torch.Tensor:
