@@ -139,10 +139,11 @@ def test_training_steps_change_the_weights_and_resume_exactly(tmp_path):
         for i in range(3):
             Image.fromarray(RNG.integers(0, 256, (40, 48, 3), dtype=np.uint8)).save(tmp_path / kind / f"{i}.png")
 
-    def run(out, steps, resume=None):
-        return train(TrainConfig(model="fast", content=[str(tmp_path / "content")], style=[str(tmp_path / "style")],
+    def run(out, steps, resume=None, model="fast", distill=0.0):
+        return train(TrainConfig(model=model, content=[str(tmp_path / "content")], style=[str(tmp_path / "style")],
                                  size=32, batch=2, steps=steps, out=str(tmp_path / out), resume=resume, device="cpu",
-                                 precision="fp32", checkpoint_every=1e9, preview_every=100, quiet=True))
+                                 precision="fp32", checkpoint_every=1e9, preview_every=100, quiet=True,
+                                 distill_weight=distill))
 
     rec = run("a.pt", 2)
     assert rec["stability"] > 0 and np.isfinite(rec["loss"])  # on by default for fast
@@ -154,3 +155,10 @@ def test_training_steps_change_the_weights_and_resume_exactly(tmp_path):
     assert set(a) == set(fresh)
     assert any(not torch.equal(fresh[k], a[k]) for k in fresh)
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+    rec = run("d.pt", 2, distill=50.0)  # the same run plus the pull towards the shipped adain's output
+    assert 0 < rec["distill"] < 1
+    d = torch.load(tmp_path / "d.pt", weights_only=False)["model"]
+    assert any(not torch.equal(a[k], d[k]) for k in a)
+    with pytest.raises(ValueError, match="end-to-end"):
+        run("e.pt", 1, model="adain", distill=1.0)

@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--style-weight", type=float, default=1.0, help="weight of the layer-balanced style loss")
     p.add_argument("--stability-weight", type=float,
                    help="weight of the warped-input stability loss (default: 5 for fast, 0 for adain)")
+    p.add_argument("--distill-weight", type=float, default=0.0,
+                   help="end-to-end models (fast): weight of an L1 loss towards the shipped adain's output")
     p.add_argument("--out", default="checkpoints/adain.pt", help="checkpoint path (a .jsonl log and preview beside)")
     p.add_argument("--resume", help="checkpoint to continue from (may be --out itself)")
     p.add_argument("--init", help="shipped .safetensors weights to start from when --resume has no checkpoint "
@@ -234,12 +236,13 @@ def cmd_train(a: argparse.Namespace) -> int:
 
     cfg = TrainConfig(model=a.model, content=a.content, style=a.style, style_soft=a.style_soft,
                       soft_rate=a.soft_rate, size=a.size, batch=a.batch, steps=a.steps, lr=a.lr,
-                      style_weight=a.style_weight, stability_weight=a.stability_weight, out=a.out,
+                      style_weight=a.style_weight, stability_weight=a.stability_weight,
+                      distill_weight=a.distill_weight, out=a.out,
                       resume=a.resume, init=a.init, device=a.device, precision=a.precision, seed=a.seed,
                       checkpoint_every=a.checkpoint_every, preview_every=a.preview_every, quiet=a.quiet)
     try:
         train(cfg)
-    except (FileNotFoundError, KeyError) as e:
+    except (FileNotFoundError, KeyError, ValueError) as e:
         raise VidstyleError(str(e).strip("'\"")) from e
     return 0
 

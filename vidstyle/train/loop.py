@@ -6,7 +6,9 @@ Run ``vidstyle train --model adain --content DIR --style DIR``; several processe
 adain trains its decoder on the AdaIN target features; end-to-end models (``fast``, whose ``trainable`` is
 the whole model) take the content images and the style batch's VGG19 statistics. Either way the content loss
 targets the AdaIN relu4_1 features and the style loss is the layer-balanced one of losses.py; the optional
-stability loss compares the output for a warped, noised copy of the content with the warped output.
+stability loss compares the output for a warped, noised copy of the content with the warped output, and
+the optional distillation loss (end-to-end models) is the mean absolute difference between the output and
+the shipped ``adain`` model's output for the same pair (a dense, per-pixel signal that speeds training up).
 """
 from __future__ import annotations
 
@@ -48,6 +50,7 @@ class TrainConfig:
     lr: float = 1e-4
     style_weight: float = 1.0
     stability_weight: float | None = None  # None: STABILITY_WEIGHT of the model
+    distill_weight: float = 0.0  # weight of the L1 loss towards the shipped adain's output (end-to-end models)
     out: str = "checkpoints/adain.pt"
     resume: str | None = None
     init: str | None = None
@@ -83,6 +86,15 @@ def load_shipped(trainable: torch.nn.Module, path: str) -> tuple[int, int]:
     return int(meta.get("step", 0)), int(meta.get("samples", 0))
 
 
+def _teacher(device: torch.device) -> torch.nn.Module:
+    """The shipped adain decoder, frozen: AdaIN relu4_1 target features -> RGB (N, 3, H, W)."""
+    spec = registry.get("adain")
+    if not os.path.exists(spec.weights_path):
+        raise FileNotFoundError(f"distillation needs the shipped adain weights: {spec.weights_path}")
+    decoder = spec.load()[0].decoder.to(device).eval()
+    return decoder.requires_grad_(False)
+
+
 def _setup_distributed(device: str) -> tuple[int, int]:
     if "RANK" not in os.environ:
         return 0, 1
@@ -107,6 +119,9 @@ def train(cfg: TrainConfig) -> dict:
     w_stab = cfg.stability_weight if cfg.stability_weight is not None else STABILITY_WEIGHT.get(cfg.model, 0.0)
     vgg = model.encoder if isinstance(getattr(model, "encoder", None), VGG19Encoder) else VGG19Encoder("relu4_1")
     vgg = vgg.to(device)
+    teacher = _teacher(device) if cfg.distill_weight > 0 else None
+    if teacher is not None and not end_to_end:
+        raise ValueError(f"--distill-weight needs an end-to-end model, not {cfg.model}")
     opt = torch.optim.Adam(trainable.parameters(), lr=cfg.lr)
     scale = RunningScale()
     step, samples, wall = 0, 0, 0.0
@@ -188,6 +203,12 @@ def train(cfg: TrainConfig) -> dict:
                     loss_t = stability_loss(out2, out, theta, valid)
                     terms["stability"] = loss_t.item()
                     loss = loss + w_stab * loss_t
+                if teacher is not None:
+                    with torch.no_grad():
+                        goal = teacher(target).clamp(0, 1)
+                    loss_d = (out.float() - goal.float()).abs().mean()
+                    terms["distill"] = loss_d.item()
+                    loss = loss + cfg.distill_weight * loss_d
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
