@@ -152,11 +152,12 @@ def test_image_bad_extension(tmp_path):
 
 
 def test_interrupt_leaves_no_partial_output(tmp_path):
+    """adain (the slow model) keeps the run going long enough to be interrupted mid-way."""
     src = make_video(str(tmp_path / "in.mp4"), n=400, size=(96, 64), audio="aac")
     out = tmp_path / "o.mp4"
     env = dict(os.environ, PYTHONPATH=ROOT)
-    p = subprocess.Popen([sys.executable, "-m", "vidstyle", "file", src, str(out), "--batch", "1", "-q"],
-                         stderr=subprocess.PIPE, text=True, env=env)
+    cmd = [sys.executable, "-m", "vidstyle", "file", src, str(out), "--batch", "1", "--model", "adain", "-q"]
+    p = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not any(".part" in n for n in os.listdir(tmp_path)):
         time.sleep(0.05)

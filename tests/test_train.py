@@ -123,3 +123,31 @@ def test_init_from_shipped_weights_continues_the_count(data, tmp_path):
     assert ck["step"] == 3 and ck["samples"] == 6  # one more step after the shipped two
     shipped = load_file(weights)
     assert all(k in ck["model"] for k in shipped)
+
+
+def test_draft_weights_are_never_the_default_model(monkeypatch, tmp_path):
+    from vidstyle.models import registry
+    from vidstyle.stylizer import default_model_name
+    from vidstyle.train.ship import ship
+
+    def run(out, steps):
+        return train(TrainConfig(model="fast", content=[str(data_dir / "content")], style=[str(data_dir / "style")],
+                                 size=32, batch=2, steps=steps, out=str(tmp_path / out), device="cpu",
+                                 precision="fp32", checkpoint_every=1e9, preview_every=100, quiet=True))
+
+    data_dir = tmp_path / "data"
+    rng = np.random.default_rng(1)
+    for kind in ("content", "style"):
+        os.makedirs(data_dir / kind)
+        for i in range(2):
+            Image.fromarray(rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)).save(data_dir / kind / f"{i}.png")
+    run("f.pt", 1)
+    monkeypatch.setattr(registry, "WEIGHTS_DIR", str(tmp_path))
+    cpu = torch.device("cpu")
+    assert default_model_name(cpu) == "adain"  # no fast weights at all
+    ship(str(tmp_path / "f.pt"), str(tmp_path / "fast.safetensors"), draft=True)
+    assert registry.get("fast").draft and default_model_name(cpu) == "adain"
+    assert "DRAFT" in open(tmp_path / "fast.md").read()
+    ship(str(tmp_path / "f.pt"), str(tmp_path / "fast.safetensors"))
+    assert not registry.get("fast").draft and default_model_name(cpu) == "fast"
+    assert default_model_name(torch.device("cuda")) == "adain"

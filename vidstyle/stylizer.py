@@ -25,9 +25,10 @@ STYLE_SHORT_SIDE = 512
 
 
 def default_model_name(device: torch.device) -> str:
-    """``fast`` on CPU when it is registered with trained weights, ``adain`` otherwise."""
+    """``fast`` on CPU when it is registered with trained weights that are not a draft, ``adain`` otherwise."""
     fast = registry.MODELS.get("fast")
-    return "fast" if device.type == "cpu" and fast and os.path.exists(fast.weights_path) else "adain"
+    usable = fast and os.path.exists(fast.weights_path) and not fast.draft
+    return "fast" if device.type == "cpu" and usable else "adain"
 
 
 def pad_to_multiple(x: torch.Tensor, m: int) -> tuple[torch.Tensor, tuple[int, int]]:
@@ -70,6 +71,8 @@ class Stylizer:
         except KeyError as e:
             raise VidstyleError(e.args[0]) from None
         net, self.trained = spec.load()
+        if spec.draft:
+            log.warning("model '%s' has draft weights (still in training, below the quality bar)", self.model_name)
         if not self.trained:
             log.warning("model '%s' is untrained: no weights are shipped at %s, so its output will not look like "
                         "the style", self.model_name, spec.weights_path)

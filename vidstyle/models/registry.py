@@ -23,6 +23,16 @@ class ModelSpec:
     def weights_path(self) -> str:
         return os.path.join(WEIGHTS_DIR, self.weights)
 
+    @property
+    def draft(self) -> bool:
+        """True when the shipped weights are marked as a draft (still in training, below the quality bar)."""
+        if not os.path.exists(self.weights_path):
+            return False
+        from safetensors import safe_open
+
+        with safe_open(self.weights_path, "pt") as f:
+            return (f.metadata() or {}).get("draft") == "1"
+
     def load(self) -> tuple[torch.nn.Module, bool]:
         """Build with the shipped weights; returns (model, trained). Untrained when no weights are shipped."""
         if not os.path.exists(self.weights_path):

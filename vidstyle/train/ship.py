@@ -13,6 +13,7 @@ import torch
 from safetensors.torch import save_file
 
 from ..bench import machine
+from .loop import STABILITY_WEIGHT
 
 
 def _folders(paths: list[str]) -> str:
@@ -29,15 +30,19 @@ def recent_losses(log_path: str, last: int = 200) -> dict[str, float]:
     return {k: sum(r[k] for r in rows) / len(rows) for k in keys}
 
 
-def ship(checkpoint: str, out: str) -> str:
-    """Write fp16 weights to ``out`` and a Markdown model card to ``out`` with .md; returns the card path."""
+def ship(checkpoint: str, out: str, draft: bool = False) -> str:
+    """Write fp16 weights to ``out`` and a Markdown model card to ``out`` with .md; returns the card path.
+    ``draft``: mark the weights as still in training (kept for resuming; never picked as a default model)."""
     ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
     state = {k: v.detach().half().contiguous() for k, v in ck["model"].items()}
     tmp = out + ".tmp"
-    save_file(state, tmp, metadata={"step": str(ck["step"]), "samples": str(ck["samples"])})
+    meta = {"step": str(ck["step"]), "samples": str(ck["samples"])} | ({"draft": "1"} if draft else {})
+    save_file(state, tmp, metadata=meta)
     os.chmod(tmp, 0o644)
     os.replace(tmp, out)
     cfg = ck["config"]
+    w_stab = cfg.get("stability_weight")
+    w_stab = STABILITY_WEIGHT.get(cfg["model"], 0.0) if w_stab is None else w_stab
     losses = recent_losses(os.path.splitext(checkpoint)[0] + ".jsonl")
     params = sum(v.numel() for v in state.values())
     card = os.path.splitext(out)[0] + ".md"
@@ -50,11 +55,14 @@ def ship(checkpoint: str, out: str) -> str:
         + (f" + soft {_folders(cfg['style_soft'])} at rate {cfg['soft_rate']}" if cfg.get("style_soft") else "")
         + " (the project's shared/data, minus the 1-in-20 hold-out file names)",
         f"- steps: {ck['step']}, samples seen: {ck['samples']}, crop {cfg['size']} px, batch {cfg['batch']}, "
-        f"lr {cfg['lr']}, style weight {cfg['style_weight']}",
+        f"lr {cfg['lr']}, style weight {cfg['style_weight']}"
+        + (f", stability weight {w_stab}" if w_stab else "")
+        + (f", distillation weight {cfg['distill_weight']}" if cfg.get("distill_weight") else ""),
         f"- training wall time: {ck.get('wall', 0) / 3600:.2f} h on {machine()}",
         "- final losses (mean of the last 200 logged steps; each term is relative to its identity value): "
         + ", ".join(f"{k} {v:.3f}" for k, v in losses.items()),
-        f"- shipped: {datetime.date.today().isoformat()}",
+        f"- shipped: {datetime.date.today().isoformat()}"
+        + (" as a DRAFT (still in training, below the quality bar: `--model` must name it)" if draft else ""),
         "",
     ]
     with open(card, "w") as f:
@@ -66,8 +74,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkpoint")
     ap.add_argument("out", help="weights file to write (.safetensors)")
+    ap.add_argument("--draft", action="store_true", help="mark the weights as still in training (never a default)")
     a = ap.parse_args()
-    print(ship(a.checkpoint, a.out))
+    print(ship(a.checkpoint, a.out, a.draft))
 
 
 if __name__ == "__main__":
