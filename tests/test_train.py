@@ -27,10 +27,10 @@ def data(tmp_path_factory):
     return root
 
 
-def config(data, out, steps, resume=None):
+def config(data, out, steps, resume=None, **options):
     return TrainConfig(content=[str(data / "content")], style=[str(data / "style")], size=32, batch=2,
                        steps=steps, out=str(out), resume=resume, device="cpu", precision="fp32",
-                       checkpoint_every=1e9, preview_every=2, log_every=1, quiet=True)
+                       checkpoint_every=1e9, preview_every=2, log_every=1, quiet=True, **options)
 
 
 def test_resume_is_bit_exact(data, tmp_path):
@@ -47,9 +47,7 @@ def test_resume_is_bit_exact(data, tmp_path):
 
 def test_resume_takes_the_new_learning_rate(data, tmp_path):
     train(config(data, tmp_path / "d.pt", 1))
-    cfg = config(data, tmp_path / "d.pt", 2, resume=str(tmp_path / "d.pt"))
-    cfg.lr = 3e-5
-    train(cfg)
+    train(config(data, tmp_path / "d.pt", 2, resume=str(tmp_path / "d.pt"), lr=3e-5))
     ck = torch.load(tmp_path / "d.pt", weights_only=False)
     assert ck["step"] == 2 and ck["optimizer"]["param_groups"][0]["lr"] == 3e-5
 
@@ -125,23 +123,12 @@ def test_init_from_shipped_weights_continues_the_count(data, tmp_path):
     assert all(k in ck["model"] for k in shipped)
 
 
-def test_draft_weights_are_never_the_default_model(monkeypatch, tmp_path):
+def test_draft_weights_are_never_the_default_model(data, monkeypatch, tmp_path):
     from vidstyle.models import registry
     from vidstyle.stylizer import default_model_name
     from vidstyle.train.ship import ship
 
-    def run(out, steps):
-        return train(TrainConfig(model="fast", content=[str(data_dir / "content")], style=[str(data_dir / "style")],
-                                 size=32, batch=2, steps=steps, out=str(tmp_path / out), device="cpu",
-                                 precision="fp32", checkpoint_every=1e9, preview_every=100, quiet=True))
-
-    data_dir = tmp_path / "data"
-    rng = np.random.default_rng(1)
-    for kind in ("content", "style"):
-        os.makedirs(data_dir / kind)
-        for i in range(2):
-            Image.fromarray(rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)).save(data_dir / kind / f"{i}.png")
-    run("f.pt", 1)
+    train(config(data, tmp_path / "f.pt", 1, model="fast"))
     monkeypatch.setattr(registry, "WEIGHTS_DIR", str(tmp_path))
     cpu = torch.device("cpu")
     assert default_model_name(cpu) == "adain"  # no fast weights at all
