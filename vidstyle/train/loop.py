@@ -119,9 +119,9 @@ def train(cfg: TrainConfig) -> dict:
     w_stab = cfg.stability_weight if cfg.stability_weight is not None else STABILITY_WEIGHT.get(cfg.model, 0.0)
     vgg = model.encoder if isinstance(getattr(model, "encoder", None), VGG19Encoder) else VGG19Encoder("relu4_1")
     vgg = vgg.to(device)
-    teacher = _teacher(device) if cfg.distill_weight > 0 else None
-    if teacher is not None and not end_to_end:
+    if cfg.distill_weight > 0 and not end_to_end:
         raise ValueError(f"--distill-weight needs an end-to-end model, not {cfg.model}")
+    teacher = _teacher(device) if cfg.distill_weight > 0 else None
     opt = torch.optim.Adam(trainable.parameters(), lr=cfg.lr)
     scale = RunningScale()
     step, samples, wall = 0, 0, 0.0
