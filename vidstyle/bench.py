@@ -8,6 +8,7 @@ import time
 from fractions import Fraction
 
 import av
+import cv2
 import numpy as np
 import torch
 
@@ -50,9 +51,15 @@ def model_fps(stylizer, hw: tuple[int, int], batch: int, seconds: float = 5.0, w
 
 
 def make_clip(path: str, hw: tuple[int, int], n: int, rate: int = 30) -> str:
-    """A real H.264 + AAC clip of ``n`` moving-noise frames, for end-to-end timing."""
+    """A real H.264 + AAC clip of ``n`` frames panning 1 px a frame over a photo-like image (smooth noise at
+    several scales, so that optical flow and the temporal stage work as on real footage), for timing."""
     rng = np.random.default_rng(1)
-    base = rng.integers(0, 256, (hw[0] + n, hw[1] + n, 3), dtype=np.uint8)
+    h, w = hw[0] + n, hw[1] + n
+    base = np.zeros((h, w, 3), np.float32)
+    for cell, amp in ((64, 1.0), (16, 0.5), (4, 0.25), (1, 0.1)):
+        small = rng.random((h // cell + 2, w // cell + 2, 3), dtype=np.float32)
+        base += amp * cv2.resize(small, (w + 2 * cell, h + 2 * cell), interpolation=cv2.INTER_CUBIC)[:h, :w]
+    base = cv2.normalize(base, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
     with av.open(path, "w") as out:
         vs = out.add_stream("libx264", rate=rate, options={"preset": "ultrafast", "crf": "23"})
         vs.width, vs.height, vs.pix_fmt = hw[1], hw[0], "yuv420p"

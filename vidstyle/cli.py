@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--batch", type=int, default=4, help="frames per model call (default 4)")
     p.add_argument("--crf", type=int, default=18, help="encoder quality, lower is better (default 18)")
-    p.add_argument("--preset", default="fast", help="x264 preset (default fast)")
+    p.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
     p.add_argument("--out-size", type=_size_arg, help="output WxH (default: the input's size)")
     p.add_argument("--temporal", default="flow", choices=["off", "ema", "flow"],
                    help="temporal consistency (default flow: optical-flow guided blending, no flicker)")

@@ -1,4 +1,4 @@
-"""Stage wiring for files: reader thread -> batched stylizer (+ temporal) -> writer thread.
+"""Stage wiring for files: reader thread -> batched stylizer -> temporal thread -> writer thread.
 
 Bounded queues give back-pressure; no frame is ever dropped or duplicated and timestamps pass through.
 """
@@ -74,7 +74,9 @@ def stylize_file(source: FileSource, sink: VideoFileSink, stylizer, temporal=Non
     aborts it (removing the partial file) on any error or interrupt."""
     stop = threading.Event()
     q_in: queue.Queue = queue.Queue(maxsize=batch * 3)
+    q_mid: queue.Queue = queue.Queue(maxsize=batch * 3)
     q_out: queue.Queue = queue.Queue(maxsize=batch * 3)
+    out_hw = sink.requested[::-1]
     prog = Progress(source.info.frames or None, "frames", quiet=quiet)
 
     def read() -> None:
@@ -85,15 +87,24 @@ def stylize_file(source: FileSource, sink: VideoFileSink, stylizer, temporal=Non
                 return
         _put(q_in, _END, stop)
 
+    def finish() -> None:  # the temporal stage overlaps the next batch's stylization
+        while (item := _get(q_mid, stop)) is not _END:
+            f, y, proc = item
+            f.rgb = finish_frame(temporal, f.rgb, y, proc, out_hw)
+            if not _put(q_out, f, stop):
+                return
+        _put(q_out, _END, stop)
+
     def write() -> None:
         while (frame := _get(q_out, stop)) is not _END:
             sink.write(frame)
             prog.update(1)
 
-    reader, writer = _Worker(read, "vidstyle-reader"), _Worker(write, "vidstyle-writer")
+    workers = [_Worker(read, "vidstyle-reader"), _Worker(finish, "vidstyle-temporal"),
+               _Worker(write, "vidstyle-writer")]
     t0 = time.monotonic()
-    reader.start()
-    writer.start()
+    for w in workers:
+        w.start()
     try:
         done, held = False, None
         while not done:
@@ -110,24 +121,23 @@ def stylize_file(source: FileSource, sink: VideoFileSink, stylizer, temporal=Non
                 frames.append(item)
                 if q_in.empty():
                     break  # don't wait for a full batch when the reader is behind
-            _raise_if_failed(reader, writer)
+            _raise_if_failed(*workers)
             if frames:
                 proc = processing_size(*frames[0].rgb.shape[:2], stylizer.size)
-                outs = stylize_frames(stylizer, temporal, frames, proc, sink.requested[::-1])
-                for f, out in zip(frames, outs):
-                    f.rgb = out
-                    if not _put(q_out, f, stop):
+                styl = stylizer(np.stack([f.rgb for f in frames]), out_hw=proc)
+                for f, y in zip(frames, styl):
+                    if not _put(q_mid, (f, y, proc), stop):
                         break
-        _put(q_out, _END, stop)
-        writer.join()
-        _raise_if_failed(reader, writer)
+        _put(q_mid, _END, stop)
+        workers[2].join()
+        _raise_if_failed(*workers)
         if sink.frames == 0:
             raise VidstyleError(f"input has no decodable video frames: {source.path}")
         sink.close()
     except BaseException:
         stop.set()
-        reader.join(timeout=5)
-        writer.join(timeout=5)
+        for w in workers:
+            w.join(timeout=5)
         sink.abort()
         raise
     finally:
@@ -137,18 +147,21 @@ def stylize_file(source: FileSource, sink: VideoFileSink, stylizer, temporal=Non
     return RunStats(sink.frames, seconds, sink.frames / max(seconds, 1e-9))
 
 
+def finish_frame(temporal, rgb: np.ndarray, y: np.ndarray, proc_hw: tuple[int, int],
+                 out_hw: tuple[int, int]) -> np.ndarray:
+    """One stylized frame y (proc_hw + (3,), uint8) of input ``rgb`` (H, W, 3): the temporal stage (on the
+    input resized to proc_hw), then resized to ``out_hw`` (H, W)."""
+    if temporal is not None:
+        small = rgb if rgb.shape[:2] == proc_hw else cv2.resize(rgb, proc_hw[::-1], interpolation=cv2.INTER_AREA)
+        y = temporal(small, y)
+    return y if out_hw == proc_hw else cv2.resize(y, out_hw[::-1], interpolation=cv2.INTER_LINEAR)
+
+
 def stylize_frames(stylizer, temporal, frames: list[Frame], proc_hw: tuple[int, int],
-             out_hw: tuple[int, int]) -> list[np.ndarray]:
+                   out_hw: tuple[int, int]) -> list[np.ndarray]:
     """Stylize a batch at ``proc_hw``, apply the temporal stage per frame, resize to ``out_hw`` (H, W)."""
-    h, w = frames[0].rgb.shape[:2]
     styl = stylizer(np.stack([f.rgb for f in frames]), out_hw=proc_hw)
-    outs = []
-    for f, y in zip(frames, styl):
-        if temporal is not None:
-            small = f.rgb if (h, w) == proc_hw else cv2.resize(f.rgb, proc_hw[::-1], interpolation=cv2.INTER_AREA)
-            y = temporal(small, y)
-        outs.append(y if out_hw == proc_hw else cv2.resize(y, out_hw[::-1], interpolation=cv2.INTER_LINEAR))
-    return outs
+    return [finish_frame(temporal, f.rgb, y, proc_hw, out_hw) for f, y in zip(frames, styl)]
 
 
 def _raise_if_failed(*workers: _Worker) -> None:

@@ -64,7 +64,7 @@ class VideoFileSink:
     """
 
     def __init__(self, path: str, info: VideoInfo, size: tuple[int, int] | None = None, crf: int = 18,
-                 preset: str = "fast", audio_stream=None):
+                 preset: str = "veryfast", audio_stream=None):
         self.path, self.tmp, self.info = path, temp_path(path), info
         self.requested = size or (info.width, info.height)  # (W, H)
         self.w, self.h = even(self.requested[0]), even(self.requested[1])
