@@ -1,4 +1,5 @@
-"""``vidstyle bench``: model-only and end-to-end (decode + stylize + encode with audio) frames per second."""
+"""``vidstyle bench``: model-only and end-to-end (decode + stylize + encode with audio) frames per second,
+per model x resolution x backend (PyTorch, or onnxruntime on the exported ``fast``) x precision."""
 from __future__ import annotations
 
 import os
@@ -13,6 +14,9 @@ import numpy as np
 import torch
 
 from .device import resolve_device
+from .errors import VidstyleError
+
+BACKENDS = ("torch", "onnxruntime")
 
 
 def machine() -> str:
@@ -47,6 +51,28 @@ def model_fps(stylizer, hw: tuple[int, int], batch: int, seconds: float = 5.0, w
         stylizer(frames)
         n += batch
     sync()
+    return n / (time.perf_counter() - t0)
+
+
+def onnx_fps(model: str, hw: tuple[int, int], batch: int, seconds: float = 5.0, warmup: int = 2) -> float:
+    """Model-only frames per second of ``model`` exported to ONNX (default style baked in, fp32) and run by
+    onnxruntime on the CPU, on random frames of size ``hw`` (H, W)."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise VidstyleError("the onnxruntime backend needs the optional extra: pip install 'vidstyle[onnx]'") from None
+    from .export import bake, export
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = export(bake(model), os.path.join(tmp, "model.onnx"), "onnx")
+        session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    x = {session.get_inputs()[0].name: np.random.default_rng(0).random((batch, 3, *hw), dtype=np.float32)}
+    for _ in range(warmup):
+        session.run(None, x)
+    n, t0 = 0, time.perf_counter()
+    while n == 0 or time.perf_counter() - t0 < seconds:
+        session.run(None, x)
+        n += batch
     return n / (time.perf_counter() - t0)
 
 
@@ -99,38 +125,50 @@ def _temporal(mode: str):
 
 def run_bench(models: list[str], sizes: list[int], device: str = "auto", precision: str = "auto", batch: int = 4,
               frames: int = 60, seconds: float = 5.0, e2e: bool = True, temporal: str = "off",
-              quiet: bool = False) -> dict:
-    """Benchmark each model x size; returns {"machine": str, "rows": [dict]}."""
+              quiet: bool = False, backends: tuple[str, ...] = ("torch",)) -> dict:
+    """Benchmark each model x size x backend ('torch' or 'onnxruntime'; the latter model-only, fp32, CPU,
+    ``fast`` only); returns {"machine": str, "rows": [dict]}."""
     from .stylizer import Stylizer, default_model_name
 
+    unknown = set(backends) - set(BACKENDS)
+    if unknown:
+        raise VidstyleError(f"unknown backend '{sorted(unknown)[0]}' (use {' or '.join(BACKENDS)})")
     dev = resolve_device(device)
     rows = []
     for name in models:
         name = default_model_name(dev) if name == "auto" else name
-        st = Stylizer(model=name, device=device, precision=precision)
+        if "onnxruntime" in backends and name != "fast":
+            raise VidstyleError(f"the onnxruntime backend runs the exported 'fast' model only, not '{name}'")
+        st = Stylizer(model=name, device=device, precision=precision) if "torch" in backends else None
         for short in sizes:
             hw = frame_size(short)
-            row = {"model": name, "size": f"{hw[1]}x{hw[0]}", "device": st.device.type,
-                   "precision": str(st.dtype).replace("torch.", ""), "batch": batch,
-                   "model_fps": round(model_fps(st, hw, batch, seconds), 3)}
-            if e2e:
-                with tempfile.TemporaryDirectory() as tmp:
-                    clip = make_clip(os.path.join(tmp, "clip.mp4"), hw, frames)
-                    row["e2e_fps"] = round(e2e_fps(st, clip, batch, temporal), 3)
-                    row["temporal"] = temporal
-            rows.append(row)
-            if not quiet:
-                print(format_row(row), flush=True)
+            for backend in backends:
+                row = {"model": name, "size": f"{hw[1]}x{hw[0]}", "backend": backend, "batch": batch}
+                if backend == "onnxruntime":
+                    row.update(device="cpu", precision="float32",
+                               model_fps=round(onnx_fps(name, hw, batch, seconds), 3))
+                else:
+                    row.update(device=st.device.type, precision=str(st.dtype).replace("torch.", ""),
+                               model_fps=round(model_fps(st, hw, batch, seconds), 3))
+                    if e2e:
+                        with tempfile.TemporaryDirectory() as tmp:
+                            clip = make_clip(os.path.join(tmp, "clip.mp4"), hw, frames)
+                            row["e2e_fps"] = round(e2e_fps(st, clip, batch, temporal), 3)
+                            row["temporal"] = temporal
+                rows.append(row)
+                if not quiet:
+                    print(format_row(row), flush=True)
     return {"machine": machine(), "rows": rows}
 
 
 def format_row(r: dict) -> str:
     e2e = f"{r['e2e_fps']:8.2f}" if "e2e_fps" in r else "       -"
-    return (f"{r['model']:8s} {r['size']:>10s} {r['device']:5s} {r['precision']:9s} {r['batch']:5d} "
-            f"{r['model_fps']:10.2f} {e2e}")
+    return (f"{r['model']:8s} {r['size']:>10s} {r['backend']:11s} {r['device']:5s} {r['precision']:9s} "
+            f"{r['batch']:5d} {r['model_fps']:10.2f} {e2e}")
 
 
-HEADER = f"{'model':8s} {'size':>10s} {'dev':5s} {'precision':9s} {'batch':>5s} {'model fps':>10s} {'e2e fps':>8s}"
+HEADER = (f"{'model':8s} {'size':>10s} {'backend':11s} {'dev':5s} {'precision':9s} {'batch':>5s} {'model fps':>10s} "
+          f"{'e2e fps':>8s}")
 
 
 def live_bench(model: str = "auto", size: int | None = None, device: str = "auto", precision: str = "auto",

@@ -15,6 +15,7 @@ EXAMPLES = """examples:
   vidstyle image photo.jpg painted.png --style samples/painting_hokusai_great_wave_off_kanagawa.jpg
   vidstyle styles
   vidstyle bench --model adain --size 360
+  vidstyle bench --model fast --size 360 720 --backend torch onnxruntime --temporal flow
   vidstyle train --model adain --content photos/ --style paintings/ --out ckpt/adain.pt --resume ckpt/adain.pt
 """
 
@@ -68,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frames", type=int, default=60, help="frames of the end-to-end clip (default 60)")
     p.add_argument("--seconds", type=float, default=5.0, help="time per model-only measurement")
     p.add_argument("--temporal", default="off", help="temporal mode for the end-to-end run")
+    p.add_argument("--backend", nargs="+", default=["torch"], choices=["torch", "onnxruntime"],
+                   help="inference backend(s); onnxruntime runs the exported fast model (model-only, fp32, CPU)")
     p.add_argument("--no-e2e", dest="e2e", action="store_false", help="model-only")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--live", action="store_true", help="the webcam pipeline on a synthetic 640x480 30 fps camera "
@@ -208,7 +211,7 @@ def cmd_bench(a: argparse.Namespace) -> int:
         print(f"machine: {machine()}")
         print(HEADER)
     result = run_bench(a.model, a.size, a.device, a.precision, max(1, a.batch), a.frames, a.seconds, a.e2e,
-                       a.temporal, quiet=a.json)
+                       a.temporal, quiet=a.json, backends=tuple(a.backend))
     if a.json:
         print(json.dumps(result, indent=2))
     return 0
