@@ -36,17 +36,19 @@ def processing_size(h: int, w: int, short: int | None) -> tuple[int, int]:
 
 
 class _Worker(threading.Thread):
-    """A daemon thread that records its exception instead of dying silently."""
+    """A daemon thread that records its exception instead of dying silently, and sets ``stop`` when it
+    fails so that no other stage waits for it forever."""
 
-    def __init__(self, target, name: str):
+    def __init__(self, target, name: str, stop: threading.Event):
         super().__init__(name=name, daemon=True)
-        self._fn, self.error = target, None
+        self._fn, self._halt, self.error = target, stop, None
 
     def run(self) -> None:
         try:
             self._fn()
         except BaseException as e:  # noqa: BLE001 - handed to the main thread
             self.error = e
+            self._halt.set()
 
 
 def _put(q: queue.Queue, item, stop: threading.Event) -> bool:
@@ -100,8 +102,8 @@ def stylize_file(source: FileSource, sink: VideoFileSink, stylizer, temporal=Non
             sink.write(frame)
             prog.update(1)
 
-    workers = [_Worker(read, "vidstyle-reader"), _Worker(finish, "vidstyle-temporal"),
-               _Worker(write, "vidstyle-writer")]
+    workers = [_Worker(read, "vidstyle-reader", stop), _Worker(finish, "vidstyle-temporal", stop),
+               _Worker(write, "vidstyle-writer", stop)]
     t0 = time.monotonic()
     for w in workers:
         w.start()
