@@ -208,3 +208,21 @@ def test_stylizer_smooths_adain_content_statistics():
         a, b = st(frame).astype(int), st(entered).astype(int)
         changes.append(np.abs(b - a)[:, 160:, 160:].mean())  # beyond relu4_1's receptive field
     assert changes[1] < 0.8 * changes[0]
+
+
+def test_flow_is_zero_where_nothing_moves():
+    """Two noisy copies of a still frame: the zero-motion test overrides DIS's spurious sub-pixel motion, so
+    the history is not resampled; a real 3-px pan keeps its flow."""
+    from vidstyle.temporal import Shrunk
+
+    still = panning_clip(n=1, h=180, w=320, dx=0.0, obj=False).frames[0]
+    rng = np.random.default_rng(0)
+    noisy = [np.clip(still + rng.normal(0, 3, still.shape), 0, 255).astype(np.uint8) for _ in range(2)]
+    flow = make_temporal("flow")
+    m, _ = flow.agreement(Shrunk(noisy[1]), Shrunk(noisy[0]))
+    motion = np.linalg.norm(m - flow.grid(*m.shape[:2]), axis=2)
+    assert (motion == 0).mean() > 0.95, (motion == 0).mean()
+    pan = panning_clip(n=2, h=180, w=320, dx=3.0, obj=False).frames
+    m, _ = flow.agreement(Shrunk(pan[1]), Shrunk(pan[0]))
+    dx = (m - flow.grid(*m.shape[:2]))[..., 0]
+    assert abs(np.median(dx) + 3.0) < 0.5, np.median(dx)

@@ -7,7 +7,9 @@ on a change of frame size and on a scene cut (``is_cut``), so the first frame of
 - ``off``: out_t = y_t.
 - ``ema``: out_t = (1 - b) y_t + b out_{t-1}. Cheap; ghosts on motion.
 - ``flow``: DIS optical flow between consecutive input frames on a small grey image (short side
-  ``FLOW_SHORT``), used to backward-warp out_{t-1} onto frame t. Each pixel gets a weight
+  ``FLOW_SHORT``), set to zero where zero motion explains the neighbourhood as well (DIS invents sub-pixel
+  motion in static areas, which would resample the history), used to backward-warp out_{t-1} onto frame
+  t. Each pixel gets a weight
   w = b exp(-(d / sigma)^2), d = max over R, G, B of |warped previous input - input| on the small image
   (w = 0 where the flow points off the frame), so occluded and newly visible pixels take y_t. Repeated
   warping resamples the history and smears brush texture, so only the low frequencies (a Gaussian of
@@ -29,6 +31,8 @@ THUMB_SHORT = 18  # short side of the scene-cut thumbnail
 CUT_MAD = 30.0  # mean absolute grey difference (0-255) between thumbnails that marks a scene cut
 MIN_FLOW_SIDE = 12  # DIS needs a side of at least 12 pixels
 MIN_AGREE = 0.1  # a frame whose mean flow weight is below MIN_AGREE * b counts as a scene cut
+ZERO_BOX = 7  # window (pixels of the small grid) of the zero-motion test
+ZERO_TOL = 1  # grey levels (0-255) by which zero motion may explain a window worse than the flow and still win
 
 
 def _check(inp: np.ndarray, styl: np.ndarray) -> None:
@@ -156,9 +160,19 @@ class Flow(Temporal):
 
     def agreement(self, cur: Shrunk, prev: Shrunk) -> tuple[np.ndarray, np.ndarray]:
         """On the small grid (h, w): the backward map (h, w, 2), the position in frame t-1 of each pixel of
-        frame t, from DIS flow; and the weight w (h, w) float32 in [0, b] of the warped history."""
+        frame t, from DIS flow; and the weight w (h, w) float32 in [0, b] of the warped history.
+
+        DIS reports spurious motion of up to a pixel in flat or noisy static areas, and every such shift
+        resamples and smears the history, so the flow is set to zero wherever no motion explains the
+        neighbourhood (``ZERO_BOX`` px) about as well as the flow does (within ``ZERO_TOL`` grey levels)."""
         h, w = cur.grey.shape
-        m = self.grid(h, w) + self._dis.calc(cur.grey, prev.grey, None)
+        grid = self.grid(h, w)
+        m = grid + self._dis.calc(cur.grey, prev.grey, None)
+        still = cv2.blur(cv2.absdiff(prev.grey, cur.grey), (ZERO_BOX, ZERO_BOX))
+        moved = cv2.blur(cv2.absdiff(cv2.remap(prev.grey, m, None, cv2.INTER_LINEAR,
+                                               borderMode=cv2.BORDER_REPLICATE), cur.grey), (ZERO_BOX, ZERO_BOX))
+        zero = cv2.compare(still, cv2.add(moved, ZERO_TOL), cv2.CMP_LE)
+        cv2.copyTo(grid, zero, m)
         warped = cv2.remap(prev.rgba, m, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         r, g, b, _ = cv2.split(cv2.absdiff(warped, cur.rgba))
         d = cv2.min(cv2.max(cv2.max(r, g), b), 254)
