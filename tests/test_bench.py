@@ -37,6 +37,7 @@ def test_bench_rows_per_backend_as_json():
     assert set(rows) == {"torch", "onnxruntime"}
     assert all(row["model_fps"] > 0 and row["size"] == "86x48" for row in rows.values())
     assert rows["torch"]["e2e_fps"] > 0 and rows["torch"]["temporal"] == "flow"
+    assert rows["torch"]["temporal_ms"] > 0 and 0 < rows["torch"]["temporal_share"] < 1
     assert rows["onnxruntime"]["precision"] == "float32" and "e2e_fps" not in rows["onnxruntime"]
 
 

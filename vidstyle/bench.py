@@ -115,6 +115,18 @@ def e2e_fps(stylizer, clip: str, batch: int, temporal: str = "off") -> float:
     return stats.fps
 
 
+def temporal_ms(stylizer, clip: str, batch: int, temporal: str) -> float:
+    """Milliseconds per frame of the ``temporal`` stage alone, on ``clip``'s frames and their stylizations."""
+    with av.open(clip) as c:
+        frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    styl = [y for i in range(0, len(frames), batch) for y in stylizer(np.stack(frames[i:i + batch]))]
+    stage = _temporal(temporal)
+    t0 = time.perf_counter()
+    for f, y in zip(frames, styl):
+        stage(f, y)
+    return (time.perf_counter() - t0) * 1000 / len(frames)
+
+
 def _temporal(mode: str):
     if mode == "off":
         return None
@@ -155,6 +167,10 @@ def run_bench(models: list[str], sizes: list[int], device: str = "auto", precisi
                             clip = make_clip(os.path.join(tmp, "clip.mp4"), hw, frames)
                             row["e2e_fps"] = round(e2e_fps(st, clip, batch, temporal), 3)
                             row["temporal"] = temporal
+                            if temporal != "off":
+                                ms = temporal_ms(st, clip, batch, temporal)
+                                row["temporal_ms"] = round(ms, 3)
+                                row["temporal_share"] = round(ms * row["e2e_fps"] / 1000, 4)
                 rows.append(row)
                 if not quiet:
                     print(format_row(row), flush=True)
@@ -163,12 +179,13 @@ def run_bench(models: list[str], sizes: list[int], device: str = "auto", precisi
 
 def format_row(r: dict) -> str:
     e2e = f"{r['e2e_fps']:8.2f}" if "e2e_fps" in r else "       -"
+    stage = f"  {r['temporal_ms']:.2f} ms = {r['temporal_share']:.0%} of a frame" if "temporal_ms" in r else ""
     return (f"{r['model']:8s} {r['size']:>10s} {r['backend']:11s} {r['device']:5s} {r['precision']:9s} "
-            f"{r['batch']:5d} {r['model_fps']:10.2f} {e2e}")
+            f"{r['batch']:5d} {r['model_fps']:10.2f} {e2e}{stage}")
 
 
 HEADER = (f"{'model':8s} {'size':>10s} {'backend':11s} {'dev':5s} {'precision':9s} {'batch':>5s} {'model fps':>10s} "
-          f"{'e2e fps':>8s}")
+          f"{'e2e fps':>8s}  temporal stage")
 
 
 def live_bench(model: str = "auto", size: int | None = None, device: str = "auto", precision: str = "auto",
