@@ -39,19 +39,25 @@ def frame_size(short: int, aspect: Fraction = Fraction(16, 9)) -> tuple[int, int
     return short, w + w % 2
 
 
-def model_fps(stylizer, hw: tuple[int, int], batch: int, seconds: float = 5.0, warmup: int = 2) -> float:
-    """Frames per second of ``stylizer`` alone on random uint8 frames of size ``hw`` (H, W)."""
-    frames = np.random.default_rng(0).integers(0, 256, (batch, *hw, 3), dtype=np.uint8)
+def _rate(step, batch: int, seconds: float, warmup: int, sync=lambda: None) -> float:
+    """Calls of ``step()`` (each ``batch`` frames) after ``warmup`` untimed ones, for at least ``seconds``
+    -> frames per second; ``sync()`` waits for queued device work."""
     for _ in range(warmup):
-        stylizer(frames)
-    sync = torch.cuda.synchronize if stylizer.device.type == "cuda" else (lambda: None)
+        step()
     sync()
     n, t0 = 0, time.perf_counter()
     while n == 0 or time.perf_counter() - t0 < seconds:
-        stylizer(frames)
+        step()
         n += batch
     sync()
     return n / (time.perf_counter() - t0)
+
+
+def model_fps(stylizer, hw: tuple[int, int], batch: int, seconds: float = 5.0, warmup: int = 2) -> float:
+    """Frames per second of ``stylizer`` alone on random uint8 frames of size ``hw`` (H, W)."""
+    frames = np.random.default_rng(0).integers(0, 256, (batch, *hw, 3), dtype=np.uint8)
+    sync = torch.cuda.synchronize if stylizer.device.type == "cuda" else (lambda: None)
+    return _rate(lambda: stylizer(frames), batch, seconds, warmup, sync)
 
 
 def onnx_fps(model: str, hw: tuple[int, int], batch: int, seconds: float = 5.0, warmup: int = 2) -> float:
@@ -67,13 +73,7 @@ def onnx_fps(model: str, hw: tuple[int, int], batch: int, seconds: float = 5.0, 
         path = export(bake(model), os.path.join(tmp, "model.onnx"), "onnx")
         session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     x = {session.get_inputs()[0].name: np.random.default_rng(0).random((batch, 3, *hw), dtype=np.float32)}
-    for _ in range(warmup):
-        session.run(None, x)
-    n, t0 = 0, time.perf_counter()
-    while n == 0 or time.perf_counter() - t0 < seconds:
-        session.run(None, x)
-        n += batch
-    return n / (time.perf_counter() - t0)
+    return _rate(lambda: session.run(None, x), batch, seconds, warmup)
 
 
 def make_clip(path: str, hw: tuple[int, int], n: int, rate: int = 30) -> str:
