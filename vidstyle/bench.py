@@ -115,16 +115,20 @@ def e2e_fps(stylizer, clip: str, batch: int, temporal: str = "off") -> float:
     return stats.fps
 
 
-def temporal_ms(stylizer, clip: str, batch: int, temporal: str) -> float:
-    """Milliseconds per frame of the ``temporal`` stage alone, on ``clip``'s frames and their stylizations."""
+def temporal_ms(stylizer, clip: str, batch: int, temporal: str, passes: int = 3) -> float:
+    """Milliseconds per frame of the ``temporal`` stage alone, on ``clip``'s frames and their stylizations:
+    the median of ``passes`` passes over the clip (a shared machine's hiccups skew a single pass)."""
     with av.open(clip) as c:
         frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
     styl = [y for i in range(0, len(frames), batch) for y in stylizer(np.stack(frames[i:i + batch]))]
-    stage = _temporal(temporal)
-    t0 = time.perf_counter()
-    for f, y in zip(frames, styl):
-        stage(f, y)
-    return (time.perf_counter() - t0) * 1000 / len(frames)
+    stage, times = _temporal(temporal), []
+    for _ in range(passes):
+        stage.reset()
+        t0 = time.perf_counter()
+        for f, y in zip(frames, styl):
+            stage(f, y)
+        times.append((time.perf_counter() - t0) * 1000 / len(frames))
+    return float(np.median(times))
 
 
 def _temporal(mode: str):

@@ -207,17 +207,17 @@ class Flow(Temporal):
         if float(wgt.mean()) < MIN_AGREE * self.strength:
             return styl
         k, hw = cur.k, styl.shape[:2]
-        prev = self._out
-        # low frequencies, on the small grid: w * low(D)
-        warped = warp(shrink(prev, k), m)
-        delta = cv2.subtract(warped, shrink(styl, k), dtype=cv2.CV_32F)
-        low = grow(self.low_band(delta, wgt, sigma=self.low_sigma / k), hw)
+        if k > 1:  # the small grid's motion, in frame pixels, at every pixel of the frame
+            m = grow(cv2.addWeighted(m, k, self.grid(*m.shape[:2]), -k, 0.0), hw)
+            cv2.add(m, self.grid(*hw), dst=m)  # in place: several times faster than a new array here
+        warped = warp(self._out, m)
+        # low frequencies, on a grid twice coarser than the flow's (the low-pass needs no more): w * low(D)
+        c = 2 * k
+        delta = cv2.subtract(shrink(warped, c), shrink(styl, c), dtype=cv2.CV_32F)
+        low = grow(self.low_band(delta, shrink(wgt, 2), sigma=self.low_sigma / c), hw)
         if self.detail == 0.0:
             return cv2.add(styl, low, dtype=cv2.CV_8U)
-        # full detail, at full size: (1 - detail * w) y_t + detail * w * warp(out_{t-1})
-        if k > 1:  # the small grid's motion, in frame pixels, at every pixel of the frame
-            m = cv2.add(self.grid(*hw), grow(cv2.subtract(m, self.grid(*m.shape[:2])) * np.float32(k), hw))
-        warped = warp(prev, m)
+        # full detail: (1 - detail * w) y_t + detail * w * warp(out_{t-1})
         a = grow(wgt * np.float32(self.detail), hw)
         return cv2.add(cv2.blendLinear(warped, styl, a, 1.0 - a), low, dtype=cv2.CV_8U)
 
