@@ -165,6 +165,19 @@ def test_flow_no_ghosting():
         assert err[~band].max() < limit, (t, err[~band].max(), limit)
 
 
+def test_flow_warps_by_the_true_motion():
+    """A flicker-free pan on a frame that the flow grid shrinks by 2, with a row and a column over: the
+    history, warped with full detail, lands where the new stylized frame is (mean |out - styl| < 3 levels
+    inside an 8-px margin, while the frames themselves change by ~15; a flow left in small-grid pixels
+    gives 5-7)."""
+    clip = panning_clip(n=6, dx=2.4, dy=-1.2, h=271, w=361, obj=False)
+    styls = [colour_map(f) for f in clip.frames]
+    outs = run("flow", clip.frames, styls, detail=1.0)
+    for out, styl in zip(outs[1:], styls[1:]):
+        err = np.abs(out.astype(np.float32) - styl)[8:-8, 8:-8].mean()
+        assert err < 3.0, err
+
+
 def test_flow_keeps_detail():
     """On a flicker-free textured pan with sub-pixel motion, the fine detail (Laplacian variance) of the
     flow output over 20 frames stays >= 90% of the per-frame output's."""
@@ -208,6 +221,23 @@ def test_stylizer_smooths_adain_content_statistics():
         a, b = st(frame).astype(int), st(entered).astype(int)
         changes.append(np.abs(b - a)[:, 160:, 160:].mean())  # beyond relu4_1's receptive field
     assert changes[1] < 0.8 * changes[0]
+
+
+def test_shrink_and_grow():
+    """The flow grid is the frame shrunk by a whole factor: exact block means, remainder rows and columns
+    left out, and grown back to the frame's size."""
+    from vidstyle.temporal import grow, shrink, shrink_factor
+
+    assert [shrink_factor(s) for s in ((96, 128, 3), (272, 640, 3), (360, 640, 3), (480, 640, 3), (1080, 1920))] \
+        == [1, 2, 2, 3, 6]
+    blocks = np.random.default_rng(0).integers(0, 256, (4, 5, 3), dtype=np.uint8)
+    img = np.repeat(np.repeat(blocks, 3, axis=0), 3, axis=1)  # 12 x 15, 3 x 3 blocks
+    img = np.pad(img, ((0, 2), (0, 1), (0, 0)), constant_values=255)  # 14 x 16: rows and a column over
+    small = shrink(img, 3)
+    assert small.shape == (4, 5, 3) and np.array_equal(small, blocks)
+    assert shrink(img, 1) is img
+    big = grow(np.full((4, 5, 2), 7.0, np.float32), (14, 16))
+    assert big.shape == (14, 16, 2) and np.all(big == 7.0)
 
 
 def test_flow_is_zero_where_nothing_moves():
