@@ -52,3 +52,12 @@ def test_ctrl_c_ends_cleanly_with_the_recording_finalized(tmp_path):
     assert not [f for f in os.listdir(tmp_path) if f.endswith(".part.mp4")]
     info = probe(out)
     assert info["frames"] > 10 and info["size"] == (64, 48)
+
+
+def test_temporal_defaults_to_flow_for_files_and_cameras():
+    """Live mode uses the same default as files now that flow keeps 30 fps (vidstyle bench --live)."""
+    from vidstyle.cli import build_parser
+
+    p = build_parser()
+    assert p.parse_args(["webcam"]).temporal == "flow"
+    assert p.parse_args(["file", "in.mp4", "out.mp4"]).temporal == "flow"
