@@ -7,16 +7,17 @@ on a change of frame size and on a scene cut (``is_cut``), so the first frame of
 - ``off``: out_t = y_t.
 - ``ema``: out_t = (1 - b) y_t + b out_{t-1}. Cheap; ghosts on motion.
 - ``flow``: DIS optical flow between consecutive input frames on a small grey image (the frame shrunk by the
-  whole factor k that brings its short side nearest ``FLOW_SHORT``), set to zero where zero motion explains the neighbourhood as well (DIS invents sub-pixel
-  motion in static areas, which would resample the history), used to backward-warp out_{t-1} onto frame
-  t. Each pixel gets a weight
+  whole factor k that brings its short side nearest ``FLOW_SHORT``), set to zero where zero motion explains
+  the neighbourhood as well (DIS invents sub-pixel motion in static areas, which would resample the
+  history), used to backward-warp out_{t-1} onto frame t. Each pixel gets a weight
   w = b exp(-(d / sigma)^2), d = max over R, G, B of |warped previous input - input| on the small image
   (w = 0 where the flow points off the frame), so occluded and newly visible pixels take y_t. Repeated
   warping resamples the history and smears brush texture, so only the low frequencies (a Gaussian of
   ``low_sigma`` px) of the warped output are carried with weight w; its full detail is carried with the
   smaller weight ``detail * w``:
   out_t = y_t + w (detail * D + (1 - detail) * low(D)),  D = warp(out_{t-1}) - y_t,
-  where low() is a weight-normalised low-pass (so occluded pixels never leak into their neighbours).
+  where low() is a weight-normalised low-pass (so occluded pixels never leak into their neighbours),
+  computed on a grid twice coarser than the flow's.
   A frame where almost nothing agrees (mean w < ``MIN_AGREE`` * b) is treated as a scene cut.
 """
 from __future__ import annotations
