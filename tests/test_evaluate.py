@@ -142,6 +142,22 @@ def test_video_mode(videos, tmp_path, capsys):
     assert e_out > 20 * e_in
 
 
+def test_video_mode_sheet_shows_where_it_flickers(videos, tmp_path, capsys):
+    """--sheet in video mode: 6 rows of input | output | flicker map; the map of the input against itself is
+    dark, that of per-frame noise bright."""
+    level = {}
+    for k in ("input", "noise"):
+        sheet = tmp_path / f"{k}.png"
+        assert eval_cli(["--video", videos[k], "--input", videos["input"], "--sheet", str(sheet), "-q"]) == 0
+        im = np.asarray(Image.open(sheet).convert("L"))
+        assert im.shape == (evaluate.HEADER_H + evaluate.SHEET_PAIRS * evaluate.THUMB_H, 3 * evaluate.THUMB_W)
+        rows = im[evaluate.HEADER_H:].reshape(evaluate.SHEET_PAIRS, evaluate.THUMB_H, -1)
+        y0, x0 = (evaluate.THUMB_H - 48) // 2, 2 * evaluate.THUMB_W + (evaluate.THUMB_W - 64) // 2
+        level[k] = rows[:, y0:y0 + 48, x0:x0 + 64].mean()  # the 64 x 48 flicker maps, centred in their cells
+    capsys.readouterr()
+    assert level["input"] < 40 < 100 < level["noise"], level
+
+
 def test_video_mode_bad_input(videos, tmp_path):
     with pytest.raises(VidstyleError, match="not found"):
         eval_cli(["--video", str(tmp_path / "missing.mp4"), "--input", videos["input"]])

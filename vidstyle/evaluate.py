@@ -12,6 +12,7 @@ import json
 import os
 
 import av
+import cv2
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
@@ -27,11 +28,13 @@ from .train.data import list_images
 EXAMPLES = """examples:
   vidstyle eval --content photos/ --style paintings/ --pairs 20 --model adain --sheet sheet.png
   vidstyle eval --content photos/ --style paintings/ --holdout --json
-  vidstyle eval --video out.mp4 --input in.mp4 --style starry.jpg
+  vidstyle eval --video out.mp4 --input in.mp4 --style starry.jpg --sheet flicker.png
 """
 SHEET_ROWS = 12
 THUMB_H, THUMB_W, HEADER_H = 192, 256, 20
 VIDEO_SAMPLES = 8
+SHEET_PAIRS = 6  # video mode: frame pairs on the contact sheet
+FLICKER_WHITE = 0.25  # RMS RGB difference (0-1) drawn white on the flicker map
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -48,7 +51,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--strength", type=float, default=1.0, help="style strength in [0, 1] (default 1)")
     p.add_argument("--holdout", action="store_true", help="only the hold-out images, never used in training")
     p.add_argument("--seed", type=int, default=0, help="seed of the pair draw (default 0)")
-    p.add_argument("--sheet", help="write a contact sheet PNG (content | style | output | reinhard)")
+    p.add_argument("--sheet", help="write a contact sheet PNG: image mode content | style | output | reinhard; "
+                   "video mode input | output | flicker map, for 6 frames")
     p.add_argument("--video", help="video mode: the stylized video")
     p.add_argument("--input", help="video mode: the input video it was made from")
     p.add_argument("--max-frames", type=int, default=300, help="video mode: frames to use (default 300)")
@@ -228,7 +232,9 @@ def evaluate_video(args: argparse.Namespace) -> dict:
         out_c.close()
         raise
     n = min([args.max_frames] + [k for k in (n_out, n_in) if k > 0])
-    keep = set(np.linspace(0, n - 1, VIDEO_SAMPLES).round().astype(int).tolist()) if style is not None else set()
+    samples = set(np.linspace(0, n - 1, VIDEO_SAMPLES).round().astype(int).tolist()) if style is not None else set()
+    pairs = sorted(set(np.linspace(0, n - 2, SHEET_PAIRS).round().astype(int).tolist())) if args.sheet else []
+    keep = samples | {t + d for t in pairs for d in (0, 1)}
     outs, ins = {}, {}
     progress = Progress(n, unit="frames", quiet=args.quiet)
     try:
@@ -246,14 +252,30 @@ def evaluate_video(args: argparse.Namespace) -> dict:
         raise VidstyleError("video mode needs at least 2 frames in both --video and --input")
     finite = lambda e: None if np.isnan(e) else e  # noqa: E731  (no pair had a non-occluded pixel)
     methods = {"output": {"warping_error": finite(e_out)}, "input": {"warping_error": finite(e_in)}}
+    if args.sheet:
+        rows = [flicker_row(*(f[t + d] for f in (ins, outs) for d in (0, 1))) for t in pairs
+                if t + 1 in ins and t + 1 in outs]
+        write_sheet(args.sheet, rows, ["input, frame t", "output, frame t", "flicker: |warp(O[t+1]) - O[t]|"])
     if style is not None:
-        idx = sorted(set(outs) & set(ins))
+        idx = sorted(samples & set(outs) & set(ins))
         device = resolve_device(args.device)
         losses = video_style_metrics([outs[i] for i in idx], [ins[i] for i in idx], style, device)
         for k in methods:
             methods[k].update(losses[k])
     return {"mode": "video", "video": args.video, "input": args.input, "frames": frames,
             "style": args.style, "methods": methods}
+
+
+def flicker_row(i0: np.ndarray, i1: np.ndarray, o0: np.ndarray, o1: np.ndarray) -> list[Image.Image]:
+    """Thumbnails of input t, output t and its flicker map: the RMS RGB difference between output t and output
+    t+1 warped back by the input's flow (the warping error's per-pixel term, white at FLICKER_WHITE), grey
+    where the warping error's mask leaves a pixel out."""
+    o0, o1 = (metrics.resize_to(o, i0.shape[:2]) for o in (o0, o1))
+    fwd, mask = metrics.pair_flow(i0, i1)
+    level = np.clip(np.sqrt(metrics.error_map(o0, o1, fwd)) / FLICKER_WHITE * 255, 0, 255).astype(np.uint8)
+    heat = cv2.cvtColor(cv2.applyColorMap(level, cv2.COLORMAP_INFERNO), cv2.COLOR_BGR2RGB)
+    heat[~mask] = 96
+    return [_thumb(i0), _thumb(o0), _thumb(heat)]
 
 
 # --- output -------------------------------------------------------------------------------------------

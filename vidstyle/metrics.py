@@ -167,14 +167,23 @@ def resize_to(frame: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     return cv2.resize(frame, (hw[1], hw[0]), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
 
 
+def error_map(o0: np.ndarray, o1: np.ndarray, fwd: np.ndarray) -> np.ndarray:
+    """Per-pixel (warp(O1) - O0)^2, mean over R, G, B in [0, 1], of RGB uint8 frames -> (H, W) float32."""
+    o1_w, _ = warp(o1.astype(np.float32) / 255, fwd)
+    return ((o1_w - o0.astype(np.float32) / 255) ** 2).mean(axis=2)
+
+
 def _pair_error(o0: np.ndarray, o1: np.ndarray, fwd: np.ndarray, mask: np.ndarray) -> float | None:
     """sum M (warp(O1) - O0)^2 / (3 sum M) for RGB uint8 frames; None when the mask is empty."""
-    n = int(mask.sum())
-    if n == 0:
+    if not mask.any():
         return None
-    o1_w, _ = warp(o1.astype(np.float32) / 255, fwd)
-    diff = (o1_w - o0.astype(np.float32) / 255) ** 2
-    return float(diff[mask].sum(dtype=np.float64) / (3 * n))
+    return float(error_map(o0, o1, fwd)[mask].mean(dtype=np.float64))
+
+
+def pair_flow(i0: np.ndarray, i1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Forward flow of input frames i0 -> i1 and the mask M of pixels it holds for (see ``valid_mask``)."""
+    fwd, bwd = optical_flow(i0, i1), optical_flow(i1, i0)
+    return fwd, valid_mask(fwd, bwd)
 
 
 def warping_errors(frames_out: Iterable[np.ndarray], frames_in: Iterable[np.ndarray]) -> tuple[float, float]:
@@ -190,8 +199,7 @@ def warping_errors(frames_out: Iterable[np.ndarray], frames_in: Iterable[np.ndar
         o = resize_to(o, i.shape[:2])
         if prev is not None:
             o0, i0 = prev
-            fwd, bwd = optical_flow(i0, i), optical_flow(i, i0)
-            mask = valid_mask(fwd, bwd)
+            fwd, mask = pair_flow(i0, i)
             e_out, e_in = _pair_error(o0, o, fwd, mask), _pair_error(i0, i, fwd, mask)
             if e_out is not None:
                 errs_out.append(e_out)
