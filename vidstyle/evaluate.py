@@ -52,7 +52,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--holdout", action="store_true", help="only the hold-out images, never used in training")
     p.add_argument("--seed", type=int, default=0, help="seed of the pair draw (default 0)")
     p.add_argument("--sheet", help="write a contact sheet PNG: image mode content | style | output | reinhard; "
-                   "video mode input | output | flicker map, for 6 frames")
+                   f"video mode input | output | flicker map, for {SHEET_PAIRS} frames")
     p.add_argument("--video", help="video mode: the stylized video")
     p.add_argument("--input", help="video mode: the input video it was made from")
     p.add_argument("--max-frames", type=int, default=300, help="video mode: frames to use (default 300)")
