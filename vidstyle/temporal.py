@@ -11,13 +11,13 @@ on a change of frame size and on a scene cut (``is_cut``), so the first frame of
   the neighbourhood as well (DIS invents sub-pixel motion in static areas, which would resample the
   history), used to backward-warp out_{t-1} onto frame t. Each pixel gets a weight
   w = b exp(-(d / sigma)^2), d = max over R, G, B of |warped previous input - input| on the small image
-  (w = 0 where the flow points off the frame), so occluded and newly visible pixels take y_t. Repeated
-  warping resamples the history and smears brush texture, so only the low frequencies (a Gaussian of
-  ``low_sigma`` px) of the warped output are carried with weight w; its full detail is carried with the
-  smaller weight ``detail * w``:
-  out_t = y_t + w (detail * D + (1 - detail) * low(D)),  D = warp(out_{t-1}) - y_t,
-  where low() is a weight-normalised low-pass (so occluded pixels never leak into their neighbours),
-  computed on a grid twice coarser than the flow's.
+  (w = 0 where the flow points off the frame), so occluded and newly visible pixels take y_t:
+  B = (1 - w) y_t + w warp(out_{t-1}).
+  Averaging two brush textures that do not line up lowers the contrast of the fine detail, which fades the
+  style, so the blend's detail (what a 2k px box low-pass ``low`` leaves) is amplified back to the
+  local energy of y_t's: out_t = B + (g - 1) (B - low(B)), with g = sqrt((E(y_t) + 1) / (E(B) + 1))
+  clipped to [1, ``MAX_GAIN``], E = the mean square (grey levels^2) of the grey detail in a Gaussian window
+  of std 8k px.
   A frame where almost nothing agrees (mean w < ``MIN_AGREE`` * b) is treated as a scene cut.
 """
 from __future__ import annotations
@@ -31,6 +31,7 @@ FLOW_SHORT = 180  # about the short side in pixels of the images the flow and th
 THUMB_SHORT = 18  # short side of the scene-cut thumbnail
 CUT_MAD = 30.0  # mean absolute grey difference (0-255) between thumbnails that marks a scene cut
 MIN_FLOW_SIDE = 12  # DIS needs a side of at least 12 pixels
+MAX_GAIN = 3.0  # most the detail of a blended pixel is amplified by
 MIN_AGREE = 0.1  # a frame whose mean flow weight is below MIN_AGREE * b counts as a scene cut
 ZERO_BOX = 7  # window (pixels of the small grid) of the zero-motion test
 ZERO_TOL = 1  # grey levels (0-255) by which zero motion may explain a window worse than the flow and still win
@@ -148,20 +149,14 @@ def warp(rgba: np.ndarray, m: np.ndarray) -> np.ndarray:
 
 
 class Flow(Temporal):
-    """Flow-guided blending (see the module docstring).
+    """Flow-guided blending that keeps the detail's energy (see the module docstring).
 
-    sigma: colour-difference scale (0-255) of the agreement test; detail: share of the warped output's fine
-    detail that is carried (0 = low frequencies only, 1 = a plain blend); low_sigma: the low-pass scale in
-    pixels of the frame.
+    sigma: colour-difference scale (0-255) of the agreement test.
     """
 
     mode = "flow"
 
-    def __init__(self, strength: float | None = None, sigma: float = 12.0, detail: float = 0.4,
-                 low_sigma: float = 4.0):
-        if not 0.0 <= detail <= 1.0:
-            raise ValueError(f"detail must be in [0, 1], got {detail}")
-        self.detail, self.low_sigma = detail, low_sigma
+    def __init__(self, strength: float | None = None, sigma: float = 20.0):
         self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
         self._grids: dict[tuple[int, int], np.ndarray] = {}
         super().__init__(strength)
@@ -211,25 +206,20 @@ class Flow(Temporal):
         if k > 1:  # the small grid's motion, in frame pixels, at every pixel of the frame
             m = grow(cv2.addWeighted(m, k, self.grid(*m.shape[:2]), -k, 0.0), hw)
             cv2.add(m, self.grid(*hw), dst=m)  # in place: several times faster than a new array here
-        warped = warp(self._out, m)
-        # low frequencies, on a grid twice coarser than the flow's (the low-pass needs no more): w * low(D)
-        c = 2 * k
-        delta = cv2.subtract(shrink(warped, c), shrink(styl, c), dtype=cv2.CV_32F)
-        low = grow(self.low_band(delta, shrink(wgt, 2), sigma=self.low_sigma / c), hw)
-        if self.detail == 0.0:
-            return cv2.add(styl, low, dtype=cv2.CV_8U)
-        # full detail: (1 - detail * w) y_t + detail * w * warp(out_{t-1})
-        a = grow(wgt * np.float32(self.detail), hw)
-        return cv2.add(cv2.blendLinear(warped, styl, a, 1.0 - a), low, dtype=cv2.CV_8U)
+        a = grow(wgt, hw)
+        mixed = cv2.blendLinear(warp(self._out, m), styl, a, 1.0 - a)
+        gain = np.sqrt((detail_energy(styl, k) + 1.0) / (detail_energy(mixed, k) + 1.0))
+        g = grow(np.clip(gain, 1.0, MAX_GAIN), hw)
+        return cv2.blendLinear(mixed, grow(shrink(mixed, 2 * k), hw), g, 1.0 - g)  # g B - (g - 1) low(B)
 
-    def low_band(self, delta: np.ndarray, wgt: np.ndarray, sigma: float) -> np.ndarray:
-        """(1 - detail) * w * G(w D) / G(w): the weight-normalised Gaussian low-pass (std ``sigma`` px) of
-        delta (h, w, 3), so occluded pixels (w = 0) never leak into their neighbours."""
-        s = max(sigma, 0.5)
-        k = (2 * round(1.5 * s) + 1,) * 2  # a kernel cut at 1.5 std: cheaper, smooth enough
-        num = cv2.GaussianBlur(cv2.multiply(delta, cv2.merge([wgt, wgt, wgt])), k, s)
-        q = wgt * np.float32(1.0 - self.detail) / (cv2.GaussianBlur(wgt, k, s) + np.float32(1e-3))
-        return cv2.multiply(num, cv2.merge([q, q, q]))
+
+def detail_energy(img: np.ndarray, k: int) -> np.ndarray:
+    """Local energy of the fine detail of an RGB uint8 (H, W, 3) frame whose flow grid is shrunk by k: the
+    mean square (grey levels^2) of grey - low(grey), low = a 2k px box (``shrink``, then ``grow``), in a
+    Gaussian window of std 8k px, on a grid shrunk by 4k -> (H // 4k, W // 4k) float32."""
+    grey = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+    d = cv2.subtract(grey, grow(shrink(grey, 2 * k), grey.shape), dtype=cv2.CV_32F)
+    return cv2.GaussianBlur(shrink(cv2.multiply(d, d), 4 * k), (0, 0), 2.0)
 
 
 def make_temporal(mode: str = "flow", strength: float | None = None, **options) -> Temporal:
