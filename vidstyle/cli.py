@@ -94,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="adain")
     p.add_argument("--content", nargs="+", required=True, help="folder(s) of photos")
-    p.add_argument("--style", nargs="+", required=True, help="folder(s) of artworks")
+    p.add_argument("--style", nargs="+", default=[], help="folder(s) of artworks (arbitrary-style training)")
+    p.add_argument("--style-image", metavar="IMG", help="train a single-style network on this one painting "
+                   "(instead of --style folders), e.g. --model fast --init vidstyle/weights/fast.safetensors")
     p.add_argument("--style-soft", nargs="*", default=[], help="folder(s) of soft (upscaled) artworks, sampled less")
     p.add_argument("--soft-rate", type=float, default=0.25, help="sampling weight of --style-soft folders")
     p.add_argument("--size", type=int, default=128, help="crop size")
@@ -105,7 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stability-weight", type=float,
                    help="weight of the warped-input stability loss (default: 5 for fast, 0 for adain)")
     p.add_argument("--distill-weight", type=float, default=0.0,
-                   help="end-to-end models (fast): weight of an L1 loss towards the shipped adain's output")
+                   help="end-to-end models (fast): weight of a VGG feature loss towards the shipped adain's output")
+    p.add_argument("--gram-weight", type=float, default=0.0, help="weight of the layer-balanced Gram (channel "
+                   "correlation) style loss at relu1_1..relu3_1")
+    p.add_argument("--border-weight", type=float, default=10.0, help="weight of the loss that keeps a frame from "
+                   "being painted along the image edges (default 10)")
+    p.add_argument("--whole-rate", type=float, default=0.25, help="share of whole photos (with their real edges) "
+                   "among the content samples (default 0.25)")
     p.add_argument("--out", default="checkpoints/adain.pt", help="checkpoint path (a .jsonl log and preview beside)")
     p.add_argument("--resume", help="checkpoint to continue from (may be --out itself)")
     p.add_argument("--init", help="shipped .safetensors weights to start from when --resume has no checkpoint "
@@ -237,10 +245,13 @@ def cmd_styles(a: argparse.Namespace) -> int:
 def cmd_train(a: argparse.Namespace) -> int:
     from .train.loop import TrainConfig, train
 
+    if bool(a.style) == bool(a.style_image):
+        raise VidstyleError("give either --style FOLDER... (arbitrary styles) or --style-image IMG (one style)")
     cfg = TrainConfig(model=a.model, content=a.content, style=a.style, style_soft=a.style_soft,
-                      soft_rate=a.soft_rate, size=a.size, batch=a.batch, steps=a.steps, lr=a.lr,
-                      style_weight=a.style_weight, stability_weight=a.stability_weight,
-                      distill_weight=a.distill_weight, out=a.out,
+                      soft_rate=a.soft_rate, style_image=a.style_image, size=a.size, batch=a.batch, steps=a.steps,
+                      lr=a.lr, style_weight=a.style_weight, stability_weight=a.stability_weight,
+                      distill_weight=a.distill_weight, gram_weight=a.gram_weight, border_weight=a.border_weight,
+                      whole_rate=a.whole_rate, out=a.out,
                       resume=a.resume, init=a.init, device=a.device, precision=a.precision, seed=a.seed,
                       checkpoint_every=a.checkpoint_every, preview_every=a.preview_every, quiet=a.quiet)
     try:

@@ -113,6 +113,23 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     return float(s.mean())
 
 
+def _edge_contrast(rgb: np.ndarray) -> np.ndarray:
+    """Per side (top, bottom, left, right): the largest per-channel absolute difference between the mean colour
+    of the outermost 4-pixel band and that of the band 8-16 pixels in, 0-255 -> (4,) float64."""
+    x = rgb.astype(np.float64)
+    sides = (x, x[::-1], x.transpose(1, 0, 2), x.transpose(1, 0, 2)[::-1])
+    return np.array([np.abs(s[:4].mean((0, 1)) - s[8:16].mean((0, 1))).max() for s in sides])
+
+
+def border_score(out: np.ndarray, content: np.ndarray) -> float:
+    """DESIGN.md section 4: per side, the output's edge contrast (``_edge_contrast``) minus the content's; the
+    worst side. RGB uint8 (H, W, 3) images of equal size, at least 16 px. About 0 when no frame is painted
+    around the picture; a bright or coloured band along an edge gives tens."""
+    if out.shape != content.shape or min(out.shape[:2]) < 16:
+        raise ValueError(f"border_score needs two equal images of at least 16 px, got {out.shape}, {content.shape}")
+    return float((_edge_contrast(out) - _edge_contrast(content)).max())
+
+
 def reinhard(content: np.ndarray, style: np.ndarray) -> np.ndarray:
     """Reinhard et al. 2001 colour transfer: give the content the style's per-channel Lab mean and std.
 

@@ -23,7 +23,10 @@ def is_holdout(path: str, every: int = 20) -> bool:
 
 
 def list_images(folder: str, holdout: bool | None = None) -> list[str]:
-    """Sorted image paths in ``folder``; holdout=False drops the hold-out subset, True keeps only it."""
+    """Sorted image paths in ``folder`` (or the one image file it names); holdout=False drops the hold-out
+    subset, True keeps only it."""
+    if os.path.isfile(folder):
+        return [folder]
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"image folder not found: {folder}")
     paths = sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.lower().endswith(IMAGE_EXTS))
@@ -94,21 +97,65 @@ def random_crop(img: np.ndarray, size: int, rng: np.random.Generator, min_scale:
     return np.ascontiguousarray(crop)
 
 
-class PairSampler:
-    """Batches of (content, style) crops: two (N, 3, size, size) float tensors in [0, 1]."""
+def whole_image(img: np.ndarray, hw: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """The whole image scaled to cover ``hw`` = (H, W) and centre-cropped to it (so its own edges are the
+    crop's edges), flipped half the time."""
+    h, w = img.shape[:2]
+    s = max(hw[0] / h, hw[1] / w)
+    nh, nw = max(hw[0], round(h * s)), max(hw[1], round(w * s))
+    img = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    y, x = (nh - hw[0]) // 2, (nw - hw[1]) // 2
+    crop = img[y:y + hw[0], x:x + hw[1]]
+    return np.ascontiguousarray(crop[:, ::-1] if rng.random() < 0.5 else crop)
 
-    def __init__(self, content: ImagePool, style: ImagePool, size: int, seed: int = 0, rank: int = 0):
+
+def batch_shape(size: int, aspect: float, multiple: int = 8) -> tuple[int, int]:
+    """(H, W) of about ``size`` x ``size`` pixels with W / H ~ ``aspect``, both multiples of ``multiple``."""
+    h = max(multiple, round(size / aspect ** 0.5 / multiple) * multiple)
+    w = max(multiple, round(size * aspect ** 0.5 / multiple) * multiple)
+    return h, w
+
+
+def random_crop_hw(img: np.ndarray, hw: tuple[int, int], rng: np.random.Generator, min_scale: float,
+                   max_scale: float) -> np.ndarray:
+    """``random_crop`` for an (H, W) window: a square crop of the longer side, cut down to the window."""
+    crop = random_crop(img, max(hw), rng, min_scale, max_scale)
+    y, x = rng.integers(crop.shape[0] - hw[0] + 1), rng.integers(crop.shape[1] - hw[1] + 1)
+    return np.ascontiguousarray(crop[y:y + hw[0], x:x + hw[1]])
+
+
+class PairSampler:
+    """Batches of (content, style) images: content (N, 3, H, W) and style (N, 3, size, size), float in [0, 1].
+
+    Each step draws one content shape of about ``size``^2 pixels from ``aspects`` (W / H; portrait and
+    landscape alike) and, per sample, a random crop or, with probability ``whole_rate``, the whole photo
+    (its real edges included, so the network learns what image borders look like). Style crops get their hue
+rotated by up to ``style_hue`` (0 for a single-style network)."""
+
+    def __init__(self, content: ImagePool, style: ImagePool, size: int, seed: int = 0, rank: int = 0,
+                 aspects: tuple[float, ...] = (1.0,), whole_rate: float = 0.0, style_hue: float = 0.08):
         self.content, self.style, self.size, self.seed, self.rank = content, style, size, seed, rank
+        self.aspects, self.whole_rate, self.style_hue = aspects, whole_rate, style_hue
+
+    def shape(self, rng: np.random.Generator) -> tuple[int, int]:
+        aspect = self.aspects[rng.integers(len(self.aspects))]
+        if rng.random() < 0.5:
+            aspect = 1.0 / aspect
+        return (self.size, self.size) if aspect == 1.0 else batch_shape(self.size, aspect)
 
     def batch(self, step: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         rng = np.random.default_rng([self.seed, self.rank, step])
+        hw = self.shape(rng)
         cs, ss = [], []
         for _ in range(n):
             img, _ = self.content.pick(rng)
-            cs.append(random_crop(img, self.size, rng, 1.1, 2.5))
+            if rng.random() < self.whole_rate:
+                cs.append(whole_image(img, hw, rng))
+            else:
+                cs.append(random_crop_hw(img, hw, rng, 1.1, 2.5))
             img, soft = self.style.pick(rng)
             if soft:
                 img = cv2.resize(img, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-            ss.append(random_crop(img, self.size, rng, 1.0, 3.0, hue=0.08))
+            ss.append(random_crop(img, self.size, rng, 1.0, 3.0, hue=self.style_hue))
         to = lambda a: torch.from_numpy(np.stack(a)).permute(0, 3, 1, 2).float().div_(255)  # noqa: E731
         return to(cs), to(ss)

@@ -7,8 +7,11 @@ adain trains its decoder on the AdaIN target features; end-to-end models (``fast
 the whole model) take the content images and the style batch's VGG19 statistics. Either way the content loss
 targets the AdaIN relu4_1 features and the style loss is the layer-balanced one of losses.py; the optional
 stability loss compares the output for a warped, noised copy of the content with the warped output, and
-the optional distillation loss (end-to-end models) is the mean absolute difference between the output and
-the shipped ``adain`` model's output for the same pair (a dense, per-pixel signal that speeds training up).
+the optional distillation loss (end-to-end models) compares the VGG19 features of the output with those of
+the shipped ``adain`` model's output for the same pair (where the teacher puts its strokes; a pixel loss
+would teach the blurred average of many possible strokes). The border loss keeps the edges free of a
+painted frame; the Gram loss adds channel correlations to the mean/std style loss. ``style_image`` trains a
+single-style network: every style sample is a crop of that one painting.
 """
 from __future__ import annotations
 
@@ -30,11 +33,15 @@ from ..models.adain import adain
 from ..models.vgg import VGG19Encoder, mean_std
 from ..progress import Progress
 from .data import ImagePool, PairSampler
-from .losses import STYLE_LAYERS, RunningScale, stability_inputs, stability_loss, style_transfer_losses
+from .losses import (STYLE_LAYERS, RunningScale, border_loss, feature_distill_loss, gram, gram_losses,
+                     stability_inputs, stability_loss, style_transfer_losses)
 from .preview import save_grid
 
 log = logging.getLogger("vidstyle.train")
 STABILITY_WEIGHT = {"fast": 5.0}  # default --stability-weight per model (others: 0)
+GRAM_LAYERS = ("relu1_1", "relu2_1", "relu3_1")  # second-order statistics where strokes and texture live
+DISTILL_LAYERS = ("relu2_1", "relu3_1", "relu4_1")
+ASPECTS = (1.0, 4 / 3, 16 / 9)  # content shapes (W / H, portrait too) drawn per step
 
 
 @dataclass
@@ -44,13 +51,17 @@ class TrainConfig:
     style: list[str] = field(default_factory=list)
     style_soft: list[str] = field(default_factory=list)
     soft_rate: float = 0.25
+    style_image: str | None = None  # a single-style network: train on this one painting
     size: int = 128
     batch: int = 8
     steps: int = 10000
     lr: float = 1e-4
     style_weight: float = 1.0
     stability_weight: float | None = None  # None: STABILITY_WEIGHT of the model
-    distill_weight: float = 0.0  # weight of the L1 loss towards the shipped adain's output (end-to-end models)
+    distill_weight: float = 0.0  # weight of the feature loss towards the shipped adain's output (end-to-end)
+    gram_weight: float = 0.0  # weight of the layer-balanced Gram loss
+    border_weight: float = 10.0  # weight of the edge-profile loss (RGB in [0, 1])
+    whole_rate: float = 0.25  # share of content samples that are whole photos (with their edges)
     out: str = "checkpoints/adain.pt"
     resume: str | None = None
     init: str | None = None
@@ -150,8 +161,12 @@ def train(cfg: TrainConfig) -> dict:
     else:
         ddp = trainable
     content = ImagePool([(d, 1.0, False) for d in cfg.content])
-    style = ImagePool([(d, 1.0, False) for d in cfg.style] + [(d, cfg.soft_rate, True) for d in cfg.style_soft])
-    sampler = PairSampler(content, style, cfg.size, cfg.seed, rank)
+    if cfg.style_image:
+        style = ImagePool([(cfg.style_image, 1.0, False)], holdout=None)
+    else:
+        style = ImagePool([(d, 1.0, False) for d in cfg.style] + [(d, cfg.soft_rate, True) for d in cfg.style_soft])
+    sampler = PairSampler(content, style, cfg.size, cfg.seed, rank, aspects=ASPECTS, whole_rate=cfg.whole_rate,
+                          style_hue=0.0 if cfg.style_image else 0.08)
     local_batch = max(1, cfg.batch // world)
 
     def checkpoint() -> None:
@@ -188,7 +203,9 @@ def train(cfg: TrainConfig) -> dict:
             with autocast:
                 with torch.no_grad():
                     cf = vgg(c, STYLE_LAYERS)
-                    s_stats = {k: mean_std(v) for k, v in vgg(s, STYLE_LAYERS).items()}
+                    sf = vgg(s, STYLE_LAYERS)
+                    s_stats = {k: mean_std(v) for k, v in sf.items()}
+                    s_grams = {k: gram(sf[k]) for k in GRAM_LAYERS} if cfg.gram_weight > 0 else None
                     target = adain(cf["relu4_1"], *s_stats["relu4_1"])
                 if w_stab > 0:  # content and its warped copy in one pass (DDP allows one forward per step)
                     c2, theta, valid = stability_inputs(c, np.random.default_rng([cfg.seed, rank, step, 1]))
@@ -199,14 +216,22 @@ def train(cfg: TrainConfig) -> dict:
                 of = vgg(out, STYLE_LAYERS)
                 loss_c, loss_s, terms = style_transfer_losses(of, cf, s_stats, target, scale)
                 loss = loss_c + cfg.style_weight * loss_s
+                if s_grams is not None:
+                    loss_g, gram_terms = gram_losses(of, cf, s_grams, scale, GRAM_LAYERS)
+                    terms.update(gram_terms)
+                    loss = loss + cfg.gram_weight * loss_g
+                if cfg.border_weight > 0:
+                    loss_b = border_loss(out, c)
+                    terms["border"] = loss_b.item()
+                    loss = loss + cfg.border_weight * loss_b
                 if w_stab > 0:
                     loss_t = stability_loss(out2, out, theta, valid)
                     terms["stability"] = loss_t.item()
                     loss = loss + w_stab * loss_t
                 if teacher is not None:
                     with torch.no_grad():
-                        goal = teacher(target).clamp(0, 1)
-                    loss_d = (out.float() - goal.float()).abs().mean()
+                        tf = vgg(teacher(target).clamp(0, 1), DISTILL_LAYERS)
+                    loss_d = feature_distill_loss(of, tf, cf, scale, DISTILL_LAYERS)
                     terms["distill"] = loss_d.item()
                     loss = loss + cfg.distill_weight * loss_d
             opt.zero_grad(set_to_none=True)

@@ -5,7 +5,10 @@ of per-layer losses is ruled by relu4_1 and colours wash out. Each term is there
 mean of its *identity* value (the same loss with output = content), which is what the relative style score
 of DESIGN.md section 4 measures: every layer starts near 1 and counts equally.
 
-The stability loss (ReReVST, MCCNet) asks that a slightly warped and noised copy of the content give the
+The Gram loss (Gatys, Johnson; here on centred features) adds second-order statistics: channel correlations are what tell strokes
+and swirls apart from a colour grade with noise. The border loss asks that the image edges keep the
+content's edge-to-interior colour profile, so the network paints no frame around the picture (zero padding
+lets it know where the edge is). The stability loss (ReReVST, MCCNet) asks that a slightly warped and noised copy of the content give the
 equally warped output, so small motion and sensor noise do not make the texture swim or flicker.
 """
 from __future__ import annotations
@@ -63,6 +66,58 @@ def style_transfer_losses(out_feats: dict, content_feats: dict, style_stats: dic
         log[layer] = term.item()
         style = style + term
     return content, style, log
+
+
+def gram(feat: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) features -> (N, C, C) centred Gram (covariance) matrices, fp32. Centred, because the means
+    are the mean/std loss's job and would otherwise dominate."""
+    f = feat.float().flatten(2)
+    f = f - f.mean(2, keepdim=True)
+    return f @ f.transpose(1, 2) / f.shape[2]
+
+
+def gram_losses(out_feats: dict, content_feats: dict, style_grams: dict, scale: RunningScale,
+                layers: tuple[str, ...]) -> tuple[torch.Tensor, dict[str, float]]:
+    """Sum over ``layers`` of MSE(Gram(output), Gram(style)) / running MSE(Gram(content), Gram(style)).
+
+    style_grams: {tap: (N, C, C)} from ``gram`` of the style batch. Returns (loss, log)."""
+    loss, log = out_feats[layers[0]].new_zeros((), dtype=torch.float32), {}
+    for layer in layers:
+        ident = F.mse_loss(gram(content_feats[layer]), style_grams[layer]).item()
+        term = F.mse_loss(gram(out_feats[layer]), style_grams[layer]) / scale.update("gram_" + layer, ident)
+        log["gram_" + layer] = term.item()
+        loss = loss + term
+    return loss, log
+
+
+def feature_distill_loss(out_feats: dict, teacher_feats: dict, content_feats: dict, scale: RunningScale,
+                         layers: tuple[str, ...]) -> torch.Tensor:
+    """Sum over ``layers`` of MSE(VGG(output), VGG(teacher output)) / running MSE(VGG(content), VGG(teacher)):
+    the student learns where the teacher puts its strokes, not the average of its pixels."""
+    loss = out_feats[layers[0]].new_zeros((), dtype=torch.float32)
+    for layer in layers:
+        goal = teacher_feats[layer].float()
+        ident = F.mse_loss(content_feats[layer].float(), goal).item()
+        loss = loss + F.mse_loss(out_feats[layer].float(), goal) / scale.update("distill_" + layer, ident)
+    return loss
+
+
+def edge_profiles(x: torch.Tensor, depth: int = 16, ref: tuple[int, int] = (16, 24)) -> torch.Tensor:
+    """Per side, the mean colour of each of the ``depth`` outermost rows (columns) of (N, 3, H, W) images minus
+    the mean colour of rows ``ref`` in: (N, 4, depth, 3), fp32. Zero for an image without edge effects."""
+    x = x.float()
+    sides = (x, x.flip(2), x.transpose(2, 3), x.transpose(2, 3).flip(2))  # top, bottom, left, right
+    out = []
+    for s in sides:
+        rows = s.mean(3)  # (N, 3, H)
+        out.append((rows[..., :depth] - rows[..., ref[0]:ref[1]].mean(2, keepdim=True)).transpose(1, 2))
+    return torch.stack(out, 1)
+
+
+def border_loss(out: torch.Tensor, content: torch.Tensor) -> torch.Tensor:
+    """Mean absolute difference of the output's and the content's ``edge_profiles`` (RGB in [0, 1]): a frame
+    painted around the picture (a bright band, a coloured line) raises it; the content's own vignette does not."""
+    return (edge_profiles(out) - edge_profiles(content)).abs().mean()
 
 
 def random_affine(n: int, rng: np.random.Generator, rotate: float = 2.0, zoom: float = 0.03,
