@@ -156,8 +156,8 @@ def test_training_steps_change_the_weights_and_resume_exactly(tmp_path):
     assert any(not torch.equal(fresh[k], a[k]) for k in fresh)
     assert all(torch.equal(a[k], b[k]) for k in a)
 
-    rec = run("d.pt", 2, distill=50.0)  # the same run plus the pull towards the shipped adain's output
-    assert 0 < rec["distill"] < 1
+    rec = run("d.pt", 2, distill=50.0)  # the same run plus the pull towards the shipped adain's features
+    assert 0 < rec["distill"] and np.isfinite(rec["distill"])
     d = torch.load(tmp_path / "d.pt", weights_only=False)["model"]
     assert any(not torch.equal(a[k], d[k]) for k in a)
     with pytest.raises(ValueError, match="end-to-end"):

@@ -28,9 +28,10 @@ def data(tmp_path_factory):
 
 
 def config(data, out, steps, resume=None, **options):
-    return TrainConfig(content=[str(data / "content")], style=[str(data / "style")], size=32, batch=2,
-                       steps=steps, out=str(out), resume=resume, device="cpu", precision="fp32",
-                       checkpoint_every=1e9, preview_every=2, log_every=1, quiet=True, **options)
+    base = dict(content=[str(data / "content")], style=[str(data / "style")], size=32, batch=2, steps=steps,
+                out=str(out), resume=resume, device="cpu", precision="fp32", checkpoint_every=1e9, preview_every=2,
+                log_every=1, quiet=True)
+    return TrainConfig(**(base | options))
 
 
 def test_resume_is_bit_exact(data, tmp_path):
@@ -138,3 +139,47 @@ def test_draft_weights_are_never_the_default_model(data, monkeypatch, tmp_path):
     ship(str(tmp_path / "f.pt"), str(tmp_path / "fast.safetensors"))
     assert not registry.get("fast").draft and default_model_name(cpu) == "fast"
     assert default_model_name(torch.device("cuda")) == "adain"
+
+
+def test_border_loss_sees_a_painted_frame():
+    from vidstyle.train.losses import border_loss
+
+    torch.manual_seed(0)
+    content = torch.rand(2, 3, 64, 256) * 0.2 + 0.4
+    assert border_loss(content, content) == 0
+    graded = (content * 0.5 + 0.2)  # a colour grade changes every row alike: the edge profile hardly moves
+    framed = graded.clone()
+    framed[..., :, -6:-3] = 1.0  # a bright band 3-6 px inside the right edge
+    assert border_loss(framed, content) > 4 * border_loss(graded, content)
+
+
+def test_gram_loss_falls_to_zero_on_the_style_itself():
+    from vidstyle.train.losses import RunningScale, gram, gram_losses
+
+    torch.manual_seed(0)
+    style = {"relu1_1": torch.rand(2, 8, 16, 16)}
+    content = {"relu1_1": torch.rand(2, 8, 16, 16) ** 3}
+    grams = {k: gram(v) for k, v in style.items()}
+    same, _ = gram_losses(style, content, grams, RunningScale(), ("relu1_1",))
+    other, log = gram_losses(content, content, grams, RunningScale(), ("relu1_1",))
+    assert same.item() < 1e-6 and abs(other.item() - 1) < 1e-5 and "gram_relu1_1" in log
+
+
+def test_sampler_mixes_shapes_and_whole_photos(data):
+    from vidstyle.train.data import whole_image
+
+    pool = ImagePool([(str(data / "content"), 1.0, False)], holdout=None)
+    sampler = PairSampler(pool, pool, 32, aspects=(1.0, 16 / 9), whole_rate=0.5)
+    shapes = {tuple(sampler.batch(step, 2)[0].shape[-2:]) for step in range(30)}
+    assert shapes == {(32, 32), (24, 40), (40, 24)}
+    img = np.zeros((40, 60, 3), np.uint8)
+    img[:3] = 255  # the photo's own top edge must survive a whole-photo sample (cropped from the sides only)
+    out = whole_image(img, (24, 32), np.random.default_rng(1))
+    assert out.shape == (24, 32, 3) and out[0].mean() > 200 and out[4:].max() == 0
+
+
+def test_single_style_training(data, tmp_path):
+    style = str(data / "style" / "style1.jpg")
+    rec = train(config(data, tmp_path / "s.pt", 2, gram_weight=1.0, style=[], style_image=style))
+    assert rec["step"] == 2 and "gram_relu3_1" in rec and "border" in rec
+    assert torch.load(tmp_path / "s.pt", weights_only=False)["config"]["style_image"] == style
