@@ -19,6 +19,9 @@ class SlowStylizer:
         self.calls += 1
         return 255 - frames
 
+    def reset_temporal(self) -> None:
+        """Nothing to forget."""
+
 
 class FlakyCamera:
     """A live camera giving ``plan[0]`` frames, then lost; each reopen succeeds when the matching entry of

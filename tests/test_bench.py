@@ -4,10 +4,11 @@ import json
 
 import av
 import pytest
-
 from conftest import run_cli
+
 from vidstyle import bench, temporal
 from vidstyle.errors import VidstyleError
+from vidstyle.temporal.base import Shrunk
 
 HAS_ORT = all(importlib.util.find_spec(m) for m in ("onnx", "onnxscript", "onnxruntime"))
 
@@ -21,7 +22,7 @@ def test_bench_clip_is_real_footage_for_the_flow_stage(tmp_path):
         frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
     assert len(frames) == 6
     flow = temporal.make_temporal("flow")
-    cur, prev = temporal.Shrunk(frames[-1]), temporal.Shrunk(frames[-2])
+    cur, prev = Shrunk(frames[-1]), Shrunk(frames[-2])
     _, weight = flow.agreement(cur, prev)
     assert weight.mean() > 0.5 * flow.strength, weight.mean()
 

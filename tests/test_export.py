@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from vidstyle import export
+from vidstyle.cli import export as export_cmd
 from vidstyle.models.fast import build
 
 SIZES = [(1, 50, 70), (2, 64, 96), (1, 380, 500)]  # below and above the internal size: dynamic N, H, W
@@ -69,7 +70,7 @@ def test_onnx_matches_pytorch_with_dynamic_sizes(model_and_code, baked, tmp_path
 
 def test_cli_subcommand_bakes_a_style(tmp_path):
     ap = argparse.ArgumentParser()
-    export.register(ap.add_subparsers())
+    export_cmd.register(ap.add_subparsers())
     out = tmp_path / "styled.pt"
     a = ap.parse_args(["export", str(out), "--style", str(tmp_path / "missing.jpg")])
     with pytest.raises(Exception, match="not found"):

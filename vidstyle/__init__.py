@@ -8,7 +8,7 @@ __all__ = ["Stylizer"]
 
 def __getattr__(name: str):
     if name == "Stylizer":
-        from .stylizer import Stylizer
+        from .api import Stylizer
 
         return Stylizer
     raise AttributeError(f"module 'vidstyle' has no attribute {name!r}")

@@ -3,7 +3,6 @@ per model x resolution x backend (PyTorch, or onnxruntime on the exported ``fast
 from __future__ import annotations
 
 import os
-import platform
 import tempfile
 import time
 from fractions import Fraction
@@ -13,24 +12,10 @@ import cv2
 import numpy as np
 import torch
 
-from .device import resolve_device
 from .errors import VidstyleError
+from .runtime.device import machine, resolve_device
 
 BACKENDS = ("torch", "onnxruntime")
-
-
-def machine() -> str:
-    """A short description of the CPU (and GPU, when there is one)."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
-    except OSError:
-        pass
-    desc = f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__.split('+')[0]}"
-    if torch.cuda.is_available():
-        desc += f", {torch.cuda.get_device_name(0)}"
-    return desc
 
 
 def frame_size(short: int, aspect: Fraction = Fraction(16, 9)) -> tuple[int, int]:
@@ -104,9 +89,9 @@ def make_clip(path: str, hw: tuple[int, int], n: int, rate: int = 30) -> str:
 
 def e2e_fps(stylizer, clip: str, batch: int, temporal: str = "off") -> float:
     """Frames per second of the whole `vidstyle file` pipeline on ``clip`` (output discarded)."""
-    from .pipeline import stylize_file
-    from .sinks import VideoFileSink
-    from .sources import FileSource
+    from .media.decode import FileSource
+    from .media.writer import VideoFileSink
+    from .pipelines.file import stylize_file
 
     with tempfile.TemporaryDirectory() as tmp:
         source = FileSource(clip)
@@ -144,7 +129,7 @@ def run_bench(models: list[str], sizes: list[int], device: str = "auto", precisi
               quiet: bool = False, backends: tuple[str, ...] = ("torch",)) -> dict:
     """Benchmark each model x size x backend ('torch' or 'onnxruntime'; the latter model-only, fp32, CPU,
     ``fast`` only); returns {"machine": str, "rows": [dict]}."""
-    from .stylizer import Stylizer, default_model_name
+    from .api import Stylizer, default_model_name
 
     unknown = set(backends) - set(BACKENDS)
     if unknown:
@@ -198,9 +183,9 @@ def live_bench(model: str = "auto", size: int | None = None, device: str = "auto
     """The `vidstyle webcam` pipeline on a synthetic ``resolution`` (W, H) camera at ``fps`` for ``seconds``,
     no outputs; ``size`` is the processing short side (None: the camera's). Returns fps, capture->output
     latency p50/p95 (ms) and camera frames dropped."""
-    from .cameras import Capture, SyntheticCamera
-    from .live import LiveSession
-    from .stylizer import Stylizer
+    from .api import Stylizer
+    from .live.cameras import Capture, SyntheticCamera
+    from .pipelines.live import LiveSession
 
     st = Stylizer(model=model, device=device, precision=precision, size=size)
     frame = np.zeros((resolution[1], resolution[0], 3), np.uint8)

@@ -1,4 +1,4 @@
-"""``vidstyle export``: a style network with one style baked in, as TorchScript or ONNX.
+"""A style network with one style baked in, as TorchScript or ONNX (``vidstyle export``).
 
 The exported graph takes RGB float (N, 3, H, W) in [0, 1] with any N, H and W (dynamic axes; ONNX: H, W >= 8)
 and returns the stylized frames at the same size, clamped to [0, 1], as ``Stylizer`` computes them in fp32
@@ -9,9 +9,7 @@ and returns the stylized frames at the same size, clamped to [0, 1], as ``Styliz
 """
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import warnings
 
 import torch
@@ -19,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .errors import VidstyleError
+from .media.files import AtomicFile
 from .models.fast import guided_upsample, internal_size
 
 FORMATS = ("onnx", "torchscript")
@@ -47,7 +46,7 @@ class Baked(nn.Module):
 def bake(model: str = "fast", style=None) -> Baked:
     """The ``model`` (a registry name; only ``fast`` has a self-contained per-frame network) with ``style``
     (image path, array or None for the default style) baked in, fp32 on the CPU, in eval mode."""
-    from .stylizer import Stylizer
+    from .api import Stylizer
 
     st = Stylizer(style=style, model=model, device="cpu", precision="fp32", disk_cache=False)
     net = getattr(st.net, "net", None)
@@ -61,18 +60,17 @@ def export(baked: Baked, out: str, fmt: str) -> str:
     if fmt not in FORMATS:
         raise VidstyleError(f"unknown export format '{fmt}' (use {' or '.join(FORMATS)})")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    tmp = f"{out}.tmp{os.getpid()}"
+    file = AtomicFile(out)
     try:
         if fmt == "torchscript":
             with warnings.catch_warnings():  # torch.jit's deprecation notice: the format is what was asked for
                 warnings.simplefilter("ignore", FutureWarning)
-                torch.jit.save(torch.jit.script(baked), tmp)
+                torch.jit.save(torch.jit.script(baked), file.tmp)
         else:
-            _export_onnx(baked, tmp)
-        os.replace(tmp, out)
+            _export_onnx(baked, file.tmp)
+        file.commit()
     finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        file.discard()
     return out
 
 
@@ -89,22 +87,3 @@ def _export_onnx(baked: Baked, path: str) -> None:
     program = torch.export.export(baked, (torch.rand(2, 3, 720, 1280),), dynamic_shapes={"x": dims}, strict=True)
     torch.onnx.export(program, (), path, input_names=["input"], output_names=["output"], opset_version=OPSET,
                       external_data=False, verbose=False)
-
-
-def register(subparsers) -> None:
-    """Add the ``export`` subcommand to the CLI's subparsers."""
-    p = subparsers.add_parser("export", help="export a model with a baked-in style (ONNX, TorchScript)",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("output", metavar="OUT", help="file to write (.onnx or .pt)")
-    p.add_argument("--style", help="style image (default: the bundled Starry Night)")
-    p.add_argument("--model", default="fast", help="model to export (default fast)")
-    p.add_argument("--format", choices=FORMATS, help="default: from OUT's extension (.onnx: onnx, else torchscript)")
-    p.set_defaults(func=cmd_export)
-
-
-def cmd_export(a: argparse.Namespace) -> int:
-    fmt = a.format or ("onnx" if a.output.lower().endswith(".onnx") else "torchscript")
-    export(bake(a.model, a.style), a.output, fmt)
-    print(f"{a.output}: {a.model} with style {a.style or 'default'}, {fmt}, input (N, 3, H, W) float RGB in [0, 1]",
-          file=sys.stderr)
-    return 0

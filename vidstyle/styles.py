@@ -1,4 +1,6 @@
-"""Style images: loading, the bundled samples, and the on-disk cache of encoded style codes."""
+"""Style images: the bundled paintings, content keys, and the on-disk cache of encoded style codes.
+
+May import: ``vidstyle.errors``. Style images are read with ``vidstyle.media.images.load_image``."""
 from __future__ import annotations
 
 import hashlib
@@ -6,7 +8,6 @@ import os
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
 
 from .errors import VidstyleError
 
@@ -26,29 +27,6 @@ def default_style() -> str:
     if not os.path.exists(path):
         raise VidstyleError(f"the bundled default style is missing ({path}); pass --style IMAGE")
     return path
-
-
-def load_image(path: str, what: str = "style") -> np.ndarray:
-    """Read an image file -> RGB uint8 (H, W, 3). Raises VidstyleError naming the problem."""
-    if not os.path.exists(path):
-        raise VidstyleError(f"{what} image not found: {path}")
-    if os.path.isdir(path):
-        raise VidstyleError(f"{what} image is a folder, not an image: {path}")
-    try:
-        with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"))
-    except (UnidentifiedImageError, OSError, ValueError) as e:
-        raise VidstyleError(f"{what} image is not a readable image: {path} ({type(e).__name__})") from None
-
-
-def resize_short(img: torch.Tensor, short: int) -> torch.Tensor:
-    """(N, 3, H, W) float -> the same with the shorter side ``short`` (antialiased when shrinking)."""
-    h, w = img.shape[-2:]
-    s = short / min(h, w)
-    if abs(s - 1) < 1e-6:
-        return img
-    size = (max(1, round(h * s)), max(1, round(w * s)))
-    return torch.nn.functional.interpolate(img, size=size, mode="bilinear", antialias=s < 1, align_corners=False)
 
 
 def image_key(rgb: np.ndarray) -> str:

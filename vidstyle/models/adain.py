@@ -7,6 +7,7 @@ that mirrors the encoder (reflect padding, nearest upsampling). Input and output
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .vgg import VGG19Encoder, mean_std
@@ -22,20 +23,42 @@ META = {
 }
 
 
-def _conv(cin: int, cout: int, relu: bool = True) -> list[nn.Module]:
-    layers: list[nn.Module] = [nn.ReflectionPad2d(1), nn.Conv2d(cin, cout, 3)]
-    return layers + [nn.ReLU(inplace=True)] if relu else layers
+class ConvLayer(nn.Module):
+    """A 3x3 conv that owns its reflection padding: (N, cin, H, W) -> (N, cout, H, W)."""
+
+    def __init__(self, cin: int, cout: int):
+        super().__init__()
+        self.pad = nn.ReflectionPad2d(1)
+        self.conv2d = nn.Conv2d(cin, cout, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv2d(self.pad(x))
 
 
-def build_decoder() -> nn.Sequential:
-    """relu4_1 features (N, 512, H/8, W/8) -> RGB (N, 3, H, W), about 3.5M parameters."""
-    up = lambda: nn.Upsample(scale_factor=2, mode="nearest")  # noqa: E731
-    return nn.Sequential(
-        *_conv(512, 256), up(),
-        *_conv(256, 256), *_conv(256, 256), *_conv(256, 256), *_conv(256, 128), up(),
-        *_conv(128, 128), *_conv(128, 64), up(),
-        *_conv(64, 64), *_conv(64, 3, relu=False),
-    )
+class Decoder(nn.Module):
+    """relu4_1 features (N, 512, H/8, W/8) -> RGB (N, 3, H, W), about 3.5M parameters. Layers are named after
+    the VGG19 layers they mirror (``conv3_1`` undoes block3_conv1: 256 -> 128 channels)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv4_1 = ConvLayer(512, 256)
+        self.conv3_4, self.conv3_3, self.conv3_2 = ConvLayer(256, 256), ConvLayer(256, 256), ConvLayer(256, 256)
+        self.conv3_1 = ConvLayer(256, 128)
+        self.conv2_2, self.conv2_1 = ConvLayer(128, 128), ConvLayer(128, 64)
+        self.conv1_2, self.conv1_1 = ConvLayer(64, 64), ConvLayer(64, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = up2(F.relu(self.conv4_1(x)))
+        for conv in (self.conv3_4, self.conv3_3, self.conv3_2):
+            x = F.relu(conv(x))
+        x = up2(F.relu(self.conv3_1(x)))
+        x = up2(F.relu(self.conv2_1(F.relu(self.conv2_2(x)))))
+        return self.conv1_1(F.relu(self.conv1_2(x)))
+
+
+def up2(x: torch.Tensor) -> torch.Tensor:
+    """Nearest-neighbour 2x upsampling."""
+    return F.interpolate(x, scale_factor=2.0, mode="nearest")
 
 
 def adain(content: torch.Tensor, style_mean: torch.Tensor, style_std: torch.Tensor,
@@ -53,7 +76,7 @@ class AdaIN(nn.Module):
     def __init__(self, encoder: VGG19Encoder | None = None):
         super().__init__()
         self.encoder = encoder or VGG19Encoder(last="relu4_1")
-        self.decoder = build_decoder()
+        self.decoder = Decoder()
 
     @torch.no_grad()
     def encode_style(self, style: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -129,7 +129,7 @@ def internal_size(h: int, w: int, short: int) -> tuple[int, int]:
     return max(4, int(h * s / 4 + 0.5) * 4), max(4, int(w * s / 4 + 0.5) * 4)
 
 
-def luma(x: torch.Tensor) -> torch.Tensor:
+def guide_luma(x: torch.Tensor) -> torch.Tensor:
     """(N, 3, H, W) RGB -> (N, 1, H, W) luminance, fp32."""
     return F.conv2d(x.float(), torch.tensor([0.299, 0.587, 0.114], device=x.device).view(1, 3, 1, 1))
 
@@ -141,20 +141,20 @@ def guided_upsample(y: torch.Tensor, x_low: torch.Tensor, x: torch.Tensor, cell:
     A fast guided filter, guide = luminance L: per ``cell`` x ``cell`` block, y ~ A * L_low + B by least
     squares (ridge ``eps``); A is interpolated to (h, w), B = y - A * L_low there, and out = up(B) + up(A) * L.
     Where the output follows the content's shading its edges come back sharp; elsewhere (A ~ 0) out ~ up(y)."""
-    y, g = y.float(), luma(x_low)
+    y, g = y.float(), guide_luma(x_low)
     m = F.avg_pool2d(torch.cat([y, g, y * g, g * g], 1), cell)
     my, mg, myg, mgg = m.split([3, 1, 3, 1], 1)
     a = ((myg - my * mg) / (mgg - mg * mg + eps)).clamp(-2.0, 2.0)
     a = F.interpolate(a, size=(y.shape[-2], y.shape[-1]), mode="bilinear", align_corners=False)
     ab = F.interpolate(torch.cat([a, y - a * g], 1), size=(x.shape[-2], x.shape[-1]), mode="bilinear",
                        align_corners=False)
-    return torch.addcmul(ab[:, 3:], ab[:, :3], luma(x))
+    return torch.addcmul(ab[:, 3:], ab[:, :3], guide_luma(x))
 
 
 class FrameNet(nn.Module):
     """The per-frame network: content (N, 3, H, W) in [0, 1] + a style code -> stylized (N, 3, H, W).
 
-    forward = shrink (to the internal size) -> encoder -> decode -> expand (guided upsampling)."""
+    forward = to_internal (shrink to the internal size) -> encoder -> decode -> expand (guided upsampling)."""
 
     def __init__(self, widths: tuple[int, int] = (16, 64), internal: int = INTERNAL):
         super().__init__()
@@ -162,7 +162,7 @@ class FrameNet(nn.Module):
         self.encoder = ContentEncoder(widths)
         self.decoder = Decoder(widths)
 
-    def shrink(self, x: torch.Tensor) -> torch.Tensor:
+    def to_internal(self, x: torch.Tensor) -> torch.Tensor:
         h, w = internal_size(x.shape[-2], x.shape[-1], self.internal)
         if h == x.shape[-2] and w == x.shape[-1]:
             return x
@@ -183,7 +183,7 @@ class FrameNet(nn.Module):
         return self.decoder(t, scales)
 
     def forward(self, x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
-        x_low = self.shrink(x)
+        x_low = self.to_internal(x)
         return self.expand(self.decode(self.encoder(x_low), mean, std, scales), x_low, x)
 
 
@@ -268,7 +268,7 @@ class Fast(nn.Module):
         if stats_filter is None:
             y = self.net(x, *code)
         else:
-            x_low = self.net.shrink(x)
+            x_low = self.net.to_internal(x)
             f = self.net.encoder(x_low)
             y = self.net.expand(self.net.decode(f, *code, stats=stats_filter(*content_stats(f))), x_low, x)
         return y if alpha >= 1.0 else torch.lerp(x.float(), y.float(), alpha)

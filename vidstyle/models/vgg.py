@@ -39,7 +39,7 @@ def _conv_channels(name: str) -> tuple[int, int]:
 
 def _stage(convs: tuple[str, ...], pool_first: bool) -> nn.Sequential:
     layers: list[nn.Module] = []
-    for i, name in enumerate(convs):
+    for name in convs:
         if pool_first and name.endswith("conv1"):
             layers.append(nn.MaxPool2d(2, 2, ceil_mode=True))
         layers += [nn.Conv2d(*_conv_channels(name), 3, padding=1), nn.ReLU(inplace=True)]

@@ -27,14 +27,23 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from ..device import resolve_device, resolve_precision
 from ..models import registry
 from ..models.adain import adain
 from ..models.vgg import VGG19Encoder, mean_std
-from ..progress import Progress
+from ..runtime.device import resolve_device, resolve_precision
+from ..runtime.progress import Progress
 from .data import ImagePool, PairSampler
-from .losses import (STYLE_LAYERS, RunningScale, border_loss, feature_distill_loss, gram, gram_losses,
-                     stability_inputs, stability_loss, style_transfer_losses)
+from .losses import (
+    STYLE_LAYERS,
+    RunningScale,
+    border_loss,
+    feature_distill_loss,
+    gram,
+    gram_losses,
+    stability_inputs,
+    stability_loss,
+    style_transfer_losses,
+)
 from .preview import save_grid
 
 log = logging.getLogger("vidstyle.train")
@@ -42,6 +51,7 @@ STABILITY_WEIGHT = {"fast": 5.0}  # default --stability-weight per model (others
 GRAM_LAYERS = ("relu1_1", "relu2_1", "relu3_1")  # second-order statistics where strokes and texture live
 DISTILL_LAYERS = ("relu2_1", "relu3_1", "relu4_1")
 ASPECTS = (1.0, 4 / 3, 16 / 9)  # content shapes (W / H, portrait too) drawn per step
+STYLE_HUE = 0.08  # style crops get their hue rotated by up to this fraction of the circle (arbitrary styles)
 
 
 @dataclass
@@ -60,7 +70,7 @@ class TrainConfig:
     stability_weight: float | None = None  # None: STABILITY_WEIGHT of the model
     distill_weight: float = 0.0  # weight of the feature loss towards the shipped adain's output (end-to-end)
     gram_weight: float = 0.0  # weight of the layer-balanced Gram loss
-    border_weight: float = 10.0  # weight of the edge-profile loss (RGB in [0, 1])
+    border_weight: float = 100.0  # weight of the edge-profile loss (RGB in [0, 1])
     whole_rate: float = 0.25  # share of content samples that are whole photos (with their edges)
     out: str = "checkpoints/adain.pt"
     resume: str | None = None
@@ -113,156 +123,197 @@ def _setup_distributed(device: str) -> tuple[int, int]:
     return dist.get_rank(), dist.get_world_size()
 
 
-def train(cfg: TrainConfig) -> dict:
-    """Train ``cfg.model``'s trainable part; returns the last log record."""
-    device = resolve_device(cfg.device)
-    rank, world = _setup_distributed(device.type)
-    if device.type == "cuda" and world > 1:
-        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
-        torch.cuda.set_device(device)
-    dtype = resolve_precision(cfg.precision, device, training=True)
-    torch.manual_seed(cfg.seed)
+class Trainer:
+    """One training run: the networks, optimizer, loss scales, data and counters, and the loop over them."""
 
-    spec = registry.get(cfg.model)
-    model = spec.build(None).to(device)
-    trainable = model.trainable
-    end_to_end = trainable is model
-    w_stab = cfg.stability_weight if cfg.stability_weight is not None else STABILITY_WEIGHT.get(cfg.model, 0.0)
-    vgg = model.encoder if isinstance(getattr(model, "encoder", None), VGG19Encoder) else VGG19Encoder("relu4_1")
-    vgg = vgg.to(device)
-    if cfg.distill_weight > 0 and not end_to_end:
-        raise ValueError(f"--distill-weight needs an end-to-end model, not {cfg.model}")
-    teacher = _teacher(device) if cfg.distill_weight > 0 else None
-    opt = torch.optim.Adam(trainable.parameters(), lr=cfg.lr)
-    scale = RunningScale()
-    step, samples, wall = 0, 0, 0.0
+    def __init__(self, cfg: TrainConfig):
+        self.cfg = cfg
+        self.device = resolve_device(cfg.device)
+        self.rank, self.world = _setup_distributed(self.device.type)
+        if self.device.type == "cuda" and self.world > 1:
+            self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+            torch.cuda.set_device(self.device)
+        self.dtype = resolve_precision(cfg.precision, self.device, training=True)
+        torch.manual_seed(cfg.seed)
+        self._build_networks()
+        self.opt = torch.optim.Adam(self.trainable.parameters(), lr=cfg.lr)
+        self.scale = RunningScale()
+        self.step, self.samples, self.wall = 0, 0, 0.0
+        self._restore()
+        self.net = torch.nn.parallel.DistributedDataParallel(self.trainable) if self.world > 1 else self.trainable
+        self.sampler = make_sampler(cfg, self.rank)
+        self.local_batch = max(1, cfg.batch // self.world)
 
-    resume = cfg.resume if cfg.resume and os.path.exists(cfg.resume) else None
-    if cfg.resume and not resume:
-        log.warning("--resume %s does not exist yet: starting from scratch", cfg.resume)
-    if resume:
+    def _build_networks(self) -> None:
+        cfg, device = self.cfg, self.device
+        model = registry.get(cfg.model).build(None).to(device)
+        self.trainable = model.trainable
+        self.end_to_end = self.trainable is model
+        encoder = getattr(model, "encoder", None)
+        self.vgg = (encoder if isinstance(encoder, VGG19Encoder) else VGG19Encoder("relu4_1")).to(device)
+        self.w_stab = cfg.stability_weight if cfg.stability_weight is not None else STABILITY_WEIGHT.get(cfg.model, 0.0)
+        if cfg.distill_weight > 0 and not self.end_to_end:
+            raise ValueError(f"--distill-weight needs an end-to-end model, not {cfg.model}")
+        self.teacher = _teacher(device) if cfg.distill_weight > 0 else None
+
+    def _restore(self) -> None:
+        """Continue from ``cfg.resume`` (bit-exact: model, optimizer, scales, counters, RNG) or ``cfg.init``."""
+        cfg = self.cfg
+        resume = cfg.resume if cfg.resume and os.path.exists(cfg.resume) else None
+        if cfg.resume and not resume:
+            log.warning("--resume %s does not exist yet: starting from scratch", cfg.resume)
+        if not resume:
+            if cfg.init:
+                self.step, self.samples = load_shipped(self.trainable, cfg.init)
+            return
         ck = torch.load(resume, map_location="cpu", weights_only=False)
-        trainable.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["optimizer"])
-        for group in opt.param_groups:  # --lr wins over the saved one: a resumed run can decay it
+        self.trainable.load_state_dict(ck["model"])
+        self.opt.load_state_dict(ck["optimizer"])
+        for group in self.opt.param_groups:  # --lr wins over the saved one: a resumed run can decay it
             group["lr"] = cfg.lr
-        scale.load_state_dict(ck["scale"])
-        step, samples, wall = ck["step"], ck["samples"], ck.get("wall", 0.0)
+        self.scale.load_state_dict(ck["scale"])
+        self.step, self.samples, self.wall = ck["step"], ck["samples"], ck.get("wall", 0.0)
         torch.set_rng_state(ck["rng"]["torch"])
         np.random.set_state(ck["rng"]["numpy"])
         random.setstate(ck["rng"]["python"])
-        if rank == 0:
-            log.info("resumed %s at step %d (%d samples)", resume, step, samples)
-    elif cfg.init:
-        step, samples = load_shipped(trainable, cfg.init)
+        if self.rank == 0:
+            log.info("resumed %s at step %d (%d samples)", resume, self.step, self.samples)
 
-    if world > 1:
-        ddp = torch.nn.parallel.DistributedDataParallel(trainable)
-    else:
-        ddp = trainable
+    def checkpoint(self) -> None:
+        if self.rank == 0:
+            atomic_save({"model": self.trainable.state_dict(), "optimizer": self.opt.state_dict(),
+                         "scale": self.scale.state_dict(), "step": self.step, "samples": self.samples,
+                         "wall": self.wall, "config": asdict(self.cfg),
+                         "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
+                                 "python": random.getstate()}}, self.cfg.out)
+
+    def forward(self, images: torch.Tensor, s_stats: dict, target: torch.Tensor | None = None) -> torch.Tensor:
+        """The trained network's output for content ``images`` and the style statistics (``target``: the
+        AdaIN features of ``images``, when already computed)."""
+        if self.end_to_end:
+            return self.net(images, s_stats)
+        if target is None:
+            with torch.no_grad():
+                target = adain(self.vgg(images, ("relu4_1",))["relu4_1"], *s_stats["relu4_1"])
+        return self.net(target)
+
+    def batch_loss(self, c: torch.Tensor, s: torch.Tensor) -> tuple[torch.Tensor, dict, torch.Tensor]:
+        """The weighted loss of one (content, style) batch -> (loss, {term: value}, output)."""
+        cfg, vgg, scale = self.cfg, self.vgg, self.scale
+        with torch.no_grad():
+            cf, sf = vgg(c, STYLE_LAYERS), vgg(s, STYLE_LAYERS)
+            s_stats = {k: mean_std(v) for k, v in sf.items()}
+            target = adain(cf["relu4_1"], *s_stats["relu4_1"])
+        if self.w_stab > 0:  # content and its warped copy in one pass (DDP allows one forward per step)
+            c2, theta, valid = stability_inputs(c, np.random.default_rng([cfg.seed, self.rank, self.step, 1]))
+            both = {k: (torch.cat([m, m]), torch.cat([d, d])) for k, (m, d) in s_stats.items()}
+            out, out2 = self.forward(torch.cat([c, c2]), both).chunk(2)
+        else:
+            out = self.forward(c, s_stats, target)
+        of = vgg(out, STYLE_LAYERS)
+        loss_c, loss_s, terms = style_transfer_losses(of, cf, s_stats, target, scale)
+        parts = [loss_c, cfg.style_weight * loss_s]
+        if cfg.gram_weight > 0:
+            loss_g, gram_terms = gram_losses(of, cf, {k: gram(sf[k]) for k in GRAM_LAYERS}, scale, GRAM_LAYERS)
+            terms.update(gram_terms)
+            parts.append(cfg.gram_weight * loss_g)
+        extra = {}
+        if cfg.border_weight > 0:
+            extra["border"] = (cfg.border_weight, border_loss(out, c))
+        if self.w_stab > 0:
+            extra["stability"] = (self.w_stab, stability_loss(out2, out, theta, valid))
+        if self.teacher is not None:
+            with torch.no_grad():
+                tf = vgg(self.teacher(target).clamp(0, 1), DISTILL_LAYERS)
+            extra["distill"] = (cfg.distill_weight, feature_distill_loss(of, tf, cf, scale, DISTILL_LAYERS))
+        for name, (weight, value) in extra.items():
+            terms[name] = value.item()
+            parts.append(weight * value)
+        return sum(parts), terms, out
+
+    def train_step(self, autocast) -> tuple[dict, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One optimizer step -> (log record, content, style, output)."""
+        ts = time.monotonic()
+        c, s = self.sampler.batch(self.step, self.local_batch)
+        c, s = c.to(self.device, non_blocking=True), s.to(self.device, non_blocking=True)
+        with autocast:
+            loss, terms, out = self.batch_loss(c, s)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        n = self.local_batch * self.world
+        self.step, self.samples = self.step + 1, self.samples + n
+        self.wall += time.monotonic() - ts
+        record = {"step": self.step, "samples": self.samples, "loss": loss.item(), **terms,
+                  "samples_per_s": n / (time.monotonic() - ts), "wall": round(self.wall, 1)}
+        return record, c, s, out
+
+    def run(self) -> dict:
+        """Train to ``cfg.steps`` or until a signal (SIGINT, SIGTERM, SIGHUP), checkpointing every
+        ``checkpoint_every`` seconds and at the end; returns the last log record."""
+        cfg, stem = self.cfg, os.path.splitext(self.cfg.out)[0]
+        os.makedirs(os.path.dirname(os.path.abspath(cfg.out)), exist_ok=True)
+        logf = open(stem + ".jsonl", "a") if self.rank == 0 else None
+        prog = Progress(cfg.steps, "steps", quiet=cfg.quiet or self.rank != 0, done=self.step)
+        autocast = torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype != torch.float32)
+        last_ckpt, t0, record = time.monotonic(), time.monotonic(), {}
+        with StopSignals() as stop:
+            try:
+                while self.step < cfg.steps and stop.signal is None:
+                    record, c, s, out = self.train_step(autocast)
+                    prog.update(1, loss=record["loss"], **{"s/s": record["samples_per_s"]})
+                    if logf and self.step % cfg.log_every == 0:
+                        logf.write(json.dumps(record) + "\n")
+                        logf.flush()
+                    if self.rank == 0 and self.step % cfg.preview_every == 0:
+                        save_grid(stem + "_preview.png", c[:4], s[:4], out[:4].detach())
+                    if time.monotonic() - last_ckpt > cfg.checkpoint_every:
+                        self.checkpoint()
+                        last_ckpt = time.monotonic()
+                self.checkpoint()
+            finally:
+                prog.close()
+                if logf:
+                    logf.close()
+                if self.world > 1:
+                    dist.destroy_process_group()
+        if self.rank == 0 and not cfg.quiet:
+            why = f" (stopped by signal {stop.signal})" if stop.signal else ""
+            print(f"trained to step {self.step}, {self.samples} samples, {time.monotonic() - t0:.0f} s this run"
+                  f"{why}; checkpoint {cfg.out}")
+        return record
+
+
+class StopSignals:
+    """Within ``with``: SIGINT, SIGTERM and SIGHUP only record ``signal``, so the loop ends after the step in
+    flight and writes a whole checkpoint (never a torn one); the old handlers come back on exit."""
+
+    SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+    def __enter__(self) -> "StopSignals":
+        self.signal = None
+        self.old = {s: signal.signal(s, self._handle) for s in self.SIGNALS}
+        return self
+
+    def _handle(self, signum, _frame) -> None:
+        self.signal = signum
+
+    def __exit__(self, *exc) -> None:
+        for s, h in self.old.items():
+            signal.signal(s, h)
+
+
+def make_sampler(cfg: TrainConfig, rank: int) -> PairSampler:
+    """The (content, style) sampler of the config: style folders, or the one ``style_image``."""
     content = ImagePool([(d, 1.0, False) for d in cfg.content])
     if cfg.style_image:
         style = ImagePool([(cfg.style_image, 1.0, False)], holdout=None)
     else:
         style = ImagePool([(d, 1.0, False) for d in cfg.style] + [(d, cfg.soft_rate, True) for d in cfg.style_soft])
-    sampler = PairSampler(content, style, cfg.size, cfg.seed, rank, aspects=ASPECTS, whole_rate=cfg.whole_rate,
-                          style_hue=0.0 if cfg.style_image else 0.08)
-    local_batch = max(1, cfg.batch // world)
+    return PairSampler(content, style, cfg.size, cfg.seed, rank, aspects=ASPECTS, whole_rate=cfg.whole_rate,
+                       style_hue=0.0 if cfg.style_image else STYLE_HUE)
 
-    def checkpoint() -> None:
-        if rank == 0:
-            atomic_save({"model": trainable.state_dict(), "optimizer": opt.state_dict(), "scale": scale.state_dict(),
-                         "step": step, "samples": samples, "wall": wall, "config": asdict(cfg),
-                         "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
-                                 "python": random.getstate()}}, cfg.out)
 
-    stop = {"signal": None}
-    handler = lambda signum, _frame: stop.__setitem__("signal", signum)  # noqa: E731
-    old_handlers = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    os.makedirs(os.path.dirname(os.path.abspath(cfg.out)), exist_ok=True)
-    logf = open(os.path.splitext(cfg.out)[0] + ".jsonl", "a") if rank == 0 else None
-    prog = Progress(cfg.steps, "steps", quiet=cfg.quiet or rank != 0, done=step)
-    autocast = torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32)
-
-    def forward(images: torch.Tensor, s_stats: dict, target: torch.Tensor | None = None) -> torch.Tensor:
-        """The trained network's output for content ``images`` and the style statistics (``target``: the
-        AdaIN features of ``images``, when already computed)."""
-        if end_to_end:
-            return ddp(images, s_stats)
-        if target is None:
-            with torch.no_grad():
-                target = adain(vgg(images, ("relu4_1",))["relu4_1"], *s_stats["relu4_1"])
-        return ddp(target)
-
-    last_ckpt, t0, record = time.monotonic(), time.monotonic(), {}
-    try:
-        while step < cfg.steps and stop["signal"] is None:
-            ts = time.monotonic()
-            c, s = sampler.batch(step, local_batch)
-            c, s = c.to(device, non_blocking=True), s.to(device, non_blocking=True)
-            with autocast:
-                with torch.no_grad():
-                    cf = vgg(c, STYLE_LAYERS)
-                    sf = vgg(s, STYLE_LAYERS)
-                    s_stats = {k: mean_std(v) for k, v in sf.items()}
-                    s_grams = {k: gram(sf[k]) for k in GRAM_LAYERS} if cfg.gram_weight > 0 else None
-                    target = adain(cf["relu4_1"], *s_stats["relu4_1"])
-                if w_stab > 0:  # content and its warped copy in one pass (DDP allows one forward per step)
-                    c2, theta, valid = stability_inputs(c, np.random.default_rng([cfg.seed, rank, step, 1]))
-                    both = {k: (torch.cat([m, m]), torch.cat([d, d])) for k, (m, d) in s_stats.items()}
-                    out, out2 = forward(torch.cat([c, c2]), both).chunk(2)
-                else:
-                    out = forward(c, s_stats, target)
-                of = vgg(out, STYLE_LAYERS)
-                loss_c, loss_s, terms = style_transfer_losses(of, cf, s_stats, target, scale)
-                loss = loss_c + cfg.style_weight * loss_s
-                if s_grams is not None:
-                    loss_g, gram_terms = gram_losses(of, cf, s_grams, scale, GRAM_LAYERS)
-                    terms.update(gram_terms)
-                    loss = loss + cfg.gram_weight * loss_g
-                if cfg.border_weight > 0:
-                    loss_b = border_loss(out, c)
-                    terms["border"] = loss_b.item()
-                    loss = loss + cfg.border_weight * loss_b
-                if w_stab > 0:
-                    loss_t = stability_loss(out2, out, theta, valid)
-                    terms["stability"] = loss_t.item()
-                    loss = loss + w_stab * loss_t
-                if teacher is not None:
-                    with torch.no_grad():
-                        tf = vgg(teacher(target).clamp(0, 1), DISTILL_LAYERS)
-                    loss_d = feature_distill_loss(of, tf, cf, scale, DISTILL_LAYERS)
-                    terms["distill"] = loss_d.item()
-                    loss = loss + cfg.distill_weight * loss_d
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            step += 1
-            samples += local_batch * world
-            wall += time.monotonic() - ts
-            record = {"step": step, "samples": samples, "loss": loss.item(), **terms,
-                      "samples_per_s": local_batch * world / (time.monotonic() - ts), "wall": round(wall, 1)}
-            prog.update(1, loss=record["loss"], **{"s/s": record["samples_per_s"]})
-            if logf and step % cfg.log_every == 0:
-                logf.write(json.dumps(record) + "\n")
-                logf.flush()
-            if rank == 0 and step % cfg.preview_every == 0:
-                save_grid(os.path.splitext(cfg.out)[0] + "_preview.png", c[:4], s[:4], out[:4].detach())
-            if time.monotonic() - last_ckpt > cfg.checkpoint_every:
-                checkpoint()
-                last_ckpt = time.monotonic()
-        checkpoint()
-    finally:
-        prog.close()
-        for s_, h in old_handlers.items():
-            signal.signal(s_, h)
-        if logf:
-            logf.close()
-        if world > 1:
-            dist.destroy_process_group()
-    if rank == 0 and not cfg.quiet:
-        why = f" (stopped by signal {stop['signal']})" if stop["signal"] else ""
-        print(f"trained to step {step}, {samples} samples, {time.monotonic() - t0:.0f} s this run{why}; "
-              f"checkpoint {cfg.out}")
-    return record
-
+def train(cfg: TrainConfig) -> dict:
+    """Train ``cfg.model``'s trainable part; returns the last log record."""
+    return Trainer(cfg).run()

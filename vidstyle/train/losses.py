@@ -5,11 +5,12 @@ of per-layer losses is ruled by relu4_1 and colours wash out. Each term is there
 mean of its *identity* value (the same loss with output = content), which is what the relative style score
 of DESIGN.md section 4 measures: every layer starts near 1 and counts equally.
 
-The Gram loss (Gatys, Johnson; here on centred features) adds second-order statistics: channel correlations are what tell strokes
-and swirls apart from a colour grade with noise. The border loss asks that the image edges keep the
-content's edge-to-interior colour profile, so the network paints no frame around the picture (zero padding
-lets it know where the edge is). The stability loss (ReReVST, MCCNet) asks that a slightly warped and noised copy of the content give the
-equally warped output, so small motion and sensor noise do not make the texture swim or flicker.
+The Gram loss (Gatys, Johnson; here on centred features) adds second-order statistics: channel
+correlations are what tell strokes and swirls apart from a colour grade with noise. The border loss asks
+that the image edges keep the content's edge-to-interior colour profile, so the network paints no frame
+around the picture (zero padding lets it know where the edge is). The stability loss (ReReVST, MCCNet)
+asks that a slightly warped and noised copy of the content give the equally warped output, so small
+motion and sensor noise do not make the texture swim or flicker.
 """
 from __future__ import annotations
 
@@ -132,7 +133,7 @@ def random_affine(n: int, rng: np.random.Generator, rotate: float = 2.0, zoom: f
     return torch.from_numpy(m).float()
 
 
-def warp(x: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+def affine_warp(x: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
     """Resample (N, C, H, W) with the (N, 2, 3) affine matrices ``theta`` (bilinear, zeros outside)."""
     grid = F.affine_grid(theta.to(x.device, torch.float32), list(x.shape), align_corners=False)
     return F.grid_sample(x.float(), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
@@ -144,12 +145,12 @@ def stability_inputs(content: torch.Tensor, rng: np.random.Generator, sigma: flo
     theta = random_affine(content.shape[0], rng)
     gen = torch.Generator().manual_seed(int(rng.integers(2**62)))
     noise = torch.randn(content.shape, generator=gen).to(content.device)
-    valid = (warp(torch.ones_like(content[:, :1]), theta) > 0.999).float()
-    return warp(content, theta) + sigma * noise, theta, valid
+    valid = (affine_warp(torch.ones_like(content[:, :1]), theta) > 0.999).float()
+    return affine_warp(content, theta) + sigma * noise, theta, valid
 
 
 def stability_loss(out_of_warped: torch.Tensor, out: torch.Tensor, theta: torch.Tensor,
                    valid: torch.Tensor) -> torch.Tensor:
     """L1 between the output for the warped input and the warped output, over the ``valid`` pixels."""
-    diff = (out_of_warped.float() - warp(out, theta)).abs() * valid
+    diff = (out_of_warped.float() - affine_warp(out, theta)).abs() * valid
     return diff.sum() / (3 * valid.sum()).clamp_min(1.0)

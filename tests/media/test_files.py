@@ -1,0 +1,34 @@
+"""Output files: the temporary name, commit and discard; the encoder's even-size fitting."""
+import os
+
+import numpy as np
+
+from vidstyle.media.encode import even, fit_even
+from vidstyle.media.files import AtomicFile
+
+
+def test_atomic_file_appears_only_on_commit(tmp_path):
+    out = tmp_path / "clip.mp4"
+    f = AtomicFile(str(out))
+    assert os.path.dirname(f.tmp) == str(tmp_path) and f.tmp.endswith(".mp4") and os.path.basename(f.tmp)[0] == "."
+    open(f.tmp, "w").write("data")
+    assert not out.exists()
+    f.commit()
+    assert out.read_text() == "data" and not os.path.exists(f.tmp)
+    f.discard()  # after commit: does nothing
+    assert out.exists()
+
+
+def test_atomic_file_discard_removes_the_temporary(tmp_path):
+    f = AtomicFile(str(tmp_path / "x.png"))
+    open(f.tmp, "w").write("half")
+    f.discard()
+    assert os.listdir(tmp_path) == []
+
+
+def test_fit_even_crops_one_pixel_and_resizes_more():
+    rgb = np.arange(5 * 7 * 3, dtype=np.uint8).reshape(5, 7, 3)
+    assert (even(5), even(7), even(1)) == (4, 6, 2)
+    assert np.array_equal(fit_even(rgb, 6, 4), rgb[:4, :6])
+    assert fit_even(rgb, 10, 8).shape == (8, 10, 3)
+    assert fit_even(rgb[:4, :6], 6, 4) is not None

@@ -1,0 +1,45 @@
+"""The stage runtime: a failing worker stops the others, pipes give up on stop, join_all re-raises."""
+import threading
+import time
+
+import pytest
+
+from vidstyle.runtime.stages import END, Latest, Pipe, Worker, join_all
+
+
+def test_a_failing_worker_stops_a_blocked_neighbour():
+    stop = threading.Event()
+    pipe = Pipe(1, stop)
+    pipe.put("full")  # the consumer below never reads: the producer blocks on put
+    blocked = Worker(lambda: pipe.put("more"), "vidstyle-producer", stop)
+
+    def fail():
+        time.sleep(0.2)
+        raise ValueError("stage broke")
+
+    failing = Worker(fail, "vidstyle-failing", stop)
+    t0 = time.monotonic()
+    blocked.start(), failing.start()
+    with pytest.raises(ValueError, match="stage broke"):
+        join_all([blocked, failing])
+    assert stop.is_set() and time.monotonic() - t0 < 3 and not blocked.is_alive()
+
+
+def test_pipe_get_times_out_then_ends_on_stop():
+    stop = threading.Event()
+    pipe = Pipe(2, stop)
+    assert pipe.get(timeout=0.05) is None
+    pipe.put(1)
+    assert pipe.get(timeout=0) == 1
+    stop.set()
+    assert pipe.get() is END and pipe.put(2) is False
+
+
+def test_latest_keeps_only_the_newest_and_counts_the_rest():
+    slot = Latest()
+    for i in range(5):
+        slot.put(i)
+    assert slot.get(0) == 4 and slot.dropped == 4 and slot.get(0.01) is None
+    slot.put("last")
+    slot.close()
+    assert slot.get() == "last" and slot.get() is None

@@ -1,0 +1,164 @@
+"""The Python API, the one object users import: ``vidstyle.Stylizer(style=...)(frames)``.
+
+Frames are a uint8 numpy batch (N, H, W, 3) RGB (or one (H, W, 3) image), or a float tensor (N, 3, H, W)
+in [0, 1]; the output has the same type and size. The style is encoded once and cached.
+
+May import: ``vidstyle.models``, ``vidstyle.runtime``, ``vidstyle.media.images``, ``vidstyle.styles``.
+"""
+from __future__ import annotations
+
+import hashlib
+import inspect
+import logging
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .errors import VidstyleError
+from .media.images import load_image
+from .models import registry
+from .models.stats import StatsEMA
+from .runtime.device import configure_threads, resolve_device, resolve_precision
+from .runtime.tensors import pad_to_multiple, resize_short, to_uint8
+from .styles import StyleCache, default_style, image_key
+
+log = logging.getLogger("vidstyle")
+STYLE_SHORT_SIDE = 512
+
+
+def default_model_name(device: torch.device) -> str:
+    """``fast`` on CPU when it is registered with trained weights that are not a draft, ``adain`` otherwise."""
+    fast = registry.MODELS.get("fast")
+    usable = fast and os.path.exists(fast.weights_path) and not fast.draft
+    return "fast" if device.type == "cpu" and usable else "adain"
+
+
+def _file_digest(path: str) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha1(f.read()).hexdigest()[:10]
+
+
+class Stylizer:
+    """Style transfer with one network and a current style.
+
+    style: image path, RGB uint8 array or PIL image (default: the bundled Starry Night).
+    model: a registry name or 'auto'; device: 'auto', 'cpu', 'cuda'; precision: 'auto', 'fp32', 'fp16', 'bf16'.
+    strength: style strength alpha in [0, 1]; size: processing short side in pixels (None = the input's).
+    temporal_stats: EMA weight in [0, 1) of the content statistics across consecutive calls (video; 0 = off),
+    for models that normalize content features (``reset_temporal()`` between clips; ``smooth_stats``
+    switches it off and on).
+    """
+
+    def __init__(self, style=None, model: str = "auto", device: str = "auto", precision: str = "auto",
+                 strength: float = 1.0, size: int | None = None, disk_cache: bool = True,
+                 temporal_stats: float = 0.0):
+        self.device = resolve_device(device)
+        self.dtype = resolve_precision(precision, self.device)
+        if self.device.type == "cpu":
+            configure_threads()
+        else:
+            torch.backends.cudnn.benchmark = True
+        self.model_name = default_model_name(self.device) if model == "auto" else model
+        try:
+            spec = registry.get(self.model_name)
+        except KeyError as e:
+            raise VidstyleError(e.args[0]) from None
+        net, self.trained = spec.load()
+        if spec.draft:
+            log.warning("model '%s' has draft weights (still in training, below the quality bar)", self.model_name)
+        if not self.trained:
+            log.warning("model '%s' is untrained: no weights are shipped at %s, so its output will not look like "
+                        "the style", self.model_name, spec.weights_path)
+        self.net = net.to(self.device, memory_format=torch.channels_last).eval()
+        self.stride = getattr(net, "stride", 1)
+        takes_filter = "stats_filter" in inspect.signature(net.forward).parameters
+        self.stats_ema = StatsEMA(temporal_stats) if temporal_stats and takes_filter else None
+        self.smooth_stats = self.stats_ema is not None
+        key = _file_digest(spec.weights_path) if self.trained else "untrained"
+        self.cache = StyleCache(f"{self.model_name}-{key}", disk=disk_cache and self.trained)
+        self.size = size
+        self.strength = strength
+        self.style_name = ""
+        self.style_code = None
+        self.set_style(style)
+
+    @property
+    def strength(self) -> float:
+        return self._strength
+
+    @strength.setter
+    def strength(self, value: float) -> None:
+        if not 0.0 <= value <= 1.0:
+            raise VidstyleError(f"style strength must be between 0 and 1, got {value}")
+        self._strength = float(value)
+
+    def _autocast(self):
+        return torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype != torch.float32)
+
+    def encode_style(self, style=None):
+        """Style image (path, array or PIL image; None = default) -> (name, style code), cached."""
+        if style is None or isinstance(style, (str, os.PathLike)):
+            path = str(style) if style is not None else default_style()
+            rgb, name = load_image(path), os.path.basename(path)
+        else:
+            rgb, name = np.asarray(style.convert("RGB") if hasattr(style, "convert") else style), "array"
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise VidstyleError(f"style must be an RGB uint8 image (H, W, 3), got {rgb.dtype} {rgb.shape}")
+        key = f"{image_key(rgb)}-{STYLE_SHORT_SIDE}"
+        code = self.cache.get(key)
+        if code is None:
+            x = torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float().div(255)
+            x = resize_short(x, STYLE_SHORT_SIDE).to(self.device)
+            with torch.no_grad(), self._autocast():
+                code = tuple(t.float().cpu() for t in self.net.encode_style(pad_to_multiple(x, self.stride)[0]))
+            self.cache.put(key, code)
+        return name, tuple(t.to(self.device) for t in code)
+
+    def set_style(self, style=None) -> None:
+        self.style_name, self.style_code = self.encode_style(style)
+
+    def reset_temporal(self) -> None:
+        """Forget the content statistics of earlier frames (a new clip)."""
+        if self.stats_ema is not None:
+            self.stats_ema.reset()
+
+    @torch.no_grad()
+    def stylize_tensor(self, x: torch.Tensor, out_hw: tuple[int, int] | None = None) -> torch.Tensor:
+        """(N, 3, H, W) float in [0, 1] on any device -> (N, 3, H', W') float in [0, 1] on self.device,
+        where (H', W') is ``out_hw`` or (H, W)."""
+        x = x.to(self.device, non_blocking=True)
+        out_hw = out_hw or tuple(x.shape[-2:])
+        if self.size:
+            x = resize_short(x, self.size)
+        x, hw = pad_to_multiple(x, self.stride)
+        with self._autocast():
+            x = x.contiguous(memory_format=torch.channels_last)
+            if self.stats_ema is not None and self.smooth_stats:
+                y = self.net(x, self.style_code, alpha=self.strength, stats_filter=self.stats_ema)
+            else:
+                y = self.net(x, self.style_code, alpha=self.strength)
+        y = y[..., : hw[0], : hw[1]].float()
+        if tuple(y.shape[-2:]) != tuple(out_hw):
+            y = F.interpolate(y, size=out_hw, mode="bilinear", align_corners=False,
+                              antialias=out_hw[0] < y.shape[-2])
+        return y.clamp_(0, 1)
+
+    def __call__(self, frames, out_hw: tuple[int, int] | None = None):
+        if isinstance(frames, torch.Tensor):
+            return self.stylize_tensor(frames, out_hw)
+        arr = np.asarray(frames)
+        single = arr.ndim == 3
+        if single:
+            arr = arr[None]
+        if arr.ndim != 4 or arr.shape[-1] != 3 or arr.dtype != np.uint8:
+            raise VidstyleError(f"frames must be uint8 (N, H, W, 3), got {arr.dtype} {arr.shape}")
+        x = torch.from_numpy(np.require(arr, requirements=("C", "W"))).permute(0, 3, 1, 2)
+        if self.device.type == "cuda":
+            x = x.pin_memory()
+        x = x.to(self.device, non_blocking=True).float().div_(255)
+        y = self.stylize_tensor(x, out_hw)
+        # contiguous (N, H, W, 3): strided frames cost every later OpenCV / PyAV step a copy (3 ms a frame at 480p)
+        out = to_uint8(y)
+        return out[0] if single else out

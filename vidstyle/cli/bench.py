@@ -1,0 +1,50 @@
+"""``vidstyle bench``: frames per second, model-only and end to end, or live latency."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from . import args
+
+EXAMPLES = """examples:
+  vidstyle bench --model adain --size 360
+  vidstyle bench --model fast --size 360 720 --backend torch onnxruntime --temporal flow
+  vidstyle bench --live --model fast --size 480
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("bench", help="measure frames per second", epilog=EXAMPLES, formatter_class=args.Formatter)
+    p.add_argument("--model", nargs="+", default=["auto"], help="model(s) to measure")
+    p.add_argument("--size", nargs="+", type=int, default=[360], help="frame short side(s), 16:9 (default 360)")
+    args.add_device_options(p)
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--frames", type=int, default=60, help="frames of the end-to-end clip (default 60)")
+    p.add_argument("--seconds", type=float, default=5.0, help="time per model-only measurement")
+    p.add_argument("--temporal", default="off", choices=args.TEMPORAL_MODES,
+                   help="temporal mode for the end-to-end run")
+    p.add_argument("--backend", nargs="+", default=["torch"], choices=["torch", "onnxruntime"],
+                   help="inference backend(s); onnxruntime runs the exported fast model (model-only, fp32, CPU)")
+    p.add_argument("--no-e2e", dest="e2e", action="store_false", help="model-only")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--live", action="store_true", help="the webcam pipeline on a synthetic 640x480 30 fps camera "
+                   "for --seconds: fps and capture->output latency (--size: processing short side)")
+    p.set_defaults(func=run)
+
+
+def run(a: argparse.Namespace) -> int:
+    from ..bench import HEADER, format_live, live_bench, run_bench
+    from ..runtime.device import machine
+
+    if a.live:
+        result = live_bench(a.model[0], a.size[0], a.device, a.precision, a.seconds, temporal=a.temporal)
+        print(json.dumps(result, indent=2) if a.json else format_live(result))
+        return 0
+    if not a.json:
+        print(f"machine: {machine()}")
+        print(HEADER)
+    result = run_bench(a.model, a.size, a.device, a.precision, max(1, a.batch), a.frames, a.seconds, a.e2e,
+                       a.temporal, quiet=a.json, backends=tuple(a.backend))
+    if a.json:
+        print(json.dumps(result, indent=2))
+    return 0

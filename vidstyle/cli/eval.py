@@ -1,0 +1,53 @@
+"""``vidstyle eval``: the metrics of DESIGN.md section 4 on image pairs or on a stylized video."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from . import args
+
+EXAMPLES = """examples:
+  vidstyle eval --content photos/ --style paintings/ --pairs 20 --model adain --sheet sheet.png
+  vidstyle eval --content photos/ --style paintings/ --holdout --pairs 60 --json
+  vidstyle eval --video out.mp4 --input in.mp4 --style starry.jpg --sheet flicker.png
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("eval", help="measure style, content, SSIM and temporal metrics", epilog=EXAMPLES,
+                              description="Style transfer metrics on image pairs (image mode, --content and "
+                              "--style folders) or on a stylized video (video mode, --video and --input).",
+                              formatter_class=args.Formatter)
+    p.add_argument("--content", help="image mode: folder of content photos")
+    p.add_argument("--style", help="image mode: folder of style images; video mode: the style image (optional)")
+    p.add_argument("--pairs", type=int, default=20, help="number of (content, style) pairs (default 20)")
+    p.add_argument("--model", default="adain", help="style network (default adain)")
+    p.add_argument("--size", type=int, default=384, help="content short side in pixels (default 384)")
+    p.add_argument("--strength", type=float, default=1.0, help="style strength in [0, 1] (default 1)")
+    p.add_argument("--holdout", action="store_true", help="only the hold-out images, never used in training")
+    p.add_argument("--seed", type=int, default=0, help="seed of the pair draw (default 0)")
+    p.add_argument("--sheet", help="write a contact sheet PNG: image mode content | style | output | reinhard; "
+                   "video mode input | output | flicker map, for six frames")
+    p.add_argument("--video", help="video mode: the stylized video")
+    p.add_argument("--input", help="video mode: the input video it was made from")
+    p.add_argument("--max-frames", type=int, default=300, help="video mode: frames to use (default 300)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    args.add_device_options(p)
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress")
+    p.set_defaults(func=run)
+
+
+def run(a: argparse.Namespace) -> int:
+    """Run image or video mode and print the result."""
+    from ..eval.report import format_table
+
+    if a.video or a.input:
+        from ..eval.video import evaluate_video
+
+        result = evaluate_video(a)
+    else:
+        from ..eval.images import evaluate_images
+
+        result = evaluate_images(a)
+    print(json.dumps(result, indent=1) if a.json else format_table(result))
+    return 0

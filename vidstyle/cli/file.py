@@ -1,0 +1,57 @@
+"""``vidstyle file IN OUT``: stylize a video file, keeping its timing and sound."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import args
+
+EXAMPLES = """examples:
+  vidstyle file in.mp4 out.mp4 --style starry.jpg
+  vidstyle file in.mp4 out.mp4 --style starry.jpg --strength 0.7 --size 480
+  vidstyle file in.mp4 out.webm --model adain --temporal off --overwrite
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("file", help="stylize a video file", epilog=EXAMPLES, formatter_class=args.Formatter)
+    p.add_argument("input", metavar="IN", help="input video")
+    p.add_argument("output", metavar="OUT", help="output video (.mp4, .mkv, .mov: H.264; .webm: VP9)")
+    args.add_model_options(p)
+    p.add_argument("--batch", type=int, default=4, help="frames per model call (default 4)")
+    p.add_argument("--crf", type=int, default=18, help="encoder quality, lower is better (default 18)")
+    p.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
+    p.add_argument("--out-size", type=args.size_arg, help="output WxH (default: the input's size)")
+    args.add_temporal_options(p, "temporal consistency (default flow: optical-flow guided blending, no flicker)")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
+    p.set_defaults(func=run)
+
+
+def run(a: argparse.Namespace) -> int:
+    from ..media.decode import FileSource
+    from ..media.files import check_output_path
+    from ..media.writer import VideoFileSink
+    from ..pipelines.file import stylize_file
+
+    args.check_model_options(a)
+    args.check_temporal_options(a)
+    check_output_path(a.output, a.overwrite, (a.input,))
+    temporal = args.temporal_stage(a)
+    source = FileSource(a.input)
+    try:
+        stylizer = args.stylizer(a, smooth_stats=a.temporal != "off")
+        if source.dropped and not a.quiet:
+            print(f"vidstyle: dropping streams {source.describe_dropped()} (only video and the first audio "
+                  "track are kept)", file=sys.stderr)
+        sink = VideoFileSink(a.output, source.info, a.out_size, crf=a.crf, preset=a.preset,
+                             audio_stream=source.audio_stream)
+    except BaseException:
+        source.close()
+        raise
+    stats = stylize_file(source, sink, stylizer, temporal=temporal, batch=max(1, a.batch), quiet=a.quiet)
+    if not a.quiet:
+        note = f" (input damaged after frame {source.truncated_after})" if source.truncated_after is not None else ""
+        print(f"{a.output}: {stats.frames} frames in {stats.seconds:.1f} s, {stats.fps:.2f} fps, "
+              f"model {stylizer.model_name}, style {stylizer.style_name}{note}", file=sys.stderr)
+    return 0

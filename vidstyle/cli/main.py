@@ -1,0 +1,54 @@
+"""The ``vidstyle`` entry point: the parser of every command, and errors as one line (``--debug``: traceback)."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from ..errors import VidstyleError
+from . import args, bench, eval, export, file, image, styles, train, webcam
+
+COMMANDS = (file, image, webcam, styles, bench, eval, export, train)
+EXAMPLES = """examples:
+  vidstyle file in.mp4 out.mp4 --style starry.jpg
+  vidstyle image photo.jpg painted.png --style samples/painting_hokusai_great_wave_off_kanagawa.jpg
+  vidstyle webcam --style starry.jpg --virtual-cam
+  vidstyle styles
+  vidstyle bench --model fast --size 360 720 --temporal flow
+  vidstyle eval --content photos/ --style paintings/ --holdout --pairs 60
+  vidstyle train --model fast --content photos/ --style-image starry.jpg --init vidstyle/weights/fast.safetensors
+
+Each command has --help with its own examples.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="vidstyle", description="Stylize videos, images and cameras with any painting.",
+                                 epilog=EXAMPLES, formatter_class=args.Formatter)
+    ap.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for command in COMMANDS:
+        command.register(sub)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if a.debug else logging.WARNING, format="vidstyle: %(message)s")
+    try:
+        return a.func(a)
+    except VidstyleError as e:
+        if a.debug:
+            raise
+        print(f"vidstyle: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("vidstyle: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - an unexpected failure still gets one line (--debug shows more)
+        if a.debug:
+            raise
+        msg = str(e).splitlines()[0] if str(e) else ""
+        print(f"vidstyle: error: {type(e).__name__}: {msg} (run with --debug for details)", file=sys.stderr)
+        return 1

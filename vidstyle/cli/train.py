@@ -1,0 +1,63 @@
+"""``vidstyle train``: train a style network (resumable, atomic checkpoints, JSONL log, previews)."""
+from __future__ import annotations
+
+import argparse
+from dataclasses import fields
+
+from ..errors import VidstyleError
+from . import args
+
+EXAMPLES = """examples:
+  vidstyle train --model adain --content photos/ --style paintings/ --out ckpt/adain.pt --resume ckpt/adain.pt
+  vidstyle train --model fast --content photos/ --style-image starry.jpg --init vidstyle/weights/fast.safetensors
+  torchrun --nproc_per_node 2 -m vidstyle train --model adain --content photos/ --style paintings/
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("train", help="train a style network", epilog=EXAMPLES, formatter_class=args.Formatter)
+    p.add_argument("--model", default="adain")
+    p.add_argument("--content", nargs="+", required=True, help="folder(s) of photos")
+    p.add_argument("--style", nargs="+", default=[], help="folder(s) of artworks (arbitrary-style training)")
+    p.add_argument("--style-image", metavar="IMG", help="train a single-style network on this one painting "
+                   "(instead of --style folders), e.g. --model fast --init vidstyle/weights/fast.safetensors")
+    p.add_argument("--style-soft", nargs="*", default=[], help="folder(s) of soft (upscaled) artworks, sampled less")
+    p.add_argument("--soft-rate", type=float, default=0.25, help="sampling weight of --style-soft folders")
+    p.add_argument("--size", type=int, default=128, help="crop size")
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--steps", type=int, default=10000)
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--style-weight", type=float, default=1.0, help="weight of the layer-balanced style loss")
+    p.add_argument("--stability-weight", type=float,
+                   help="weight of the warped-input stability loss (default: 5 for fast, 0 for adain)")
+    p.add_argument("--distill-weight", type=float, default=0.0,
+                   help="end-to-end models (fast): weight of a VGG feature loss towards the shipped adain's output")
+    p.add_argument("--gram-weight", type=float, default=0.0, help="weight of the layer-balanced Gram (channel "
+                   "correlation) style loss at relu1_1..relu3_1")
+    p.add_argument("--border-weight", type=float, default=100.0, help="weight of the loss that keeps a frame from "
+                   "being painted along the image edges (default 100)")
+    p.add_argument("--whole-rate", type=float, default=0.25, help="share of whole photos (with their real edges) "
+                   "among the content samples (default 0.25)")
+    p.add_argument("--out", default="checkpoints/adain.pt", help="checkpoint path (a .jsonl log and preview beside)")
+    p.add_argument("--resume", help="checkpoint to continue from (may be --out itself)")
+    p.add_argument("--init", help="shipped .safetensors weights to start from when --resume has no checkpoint "
+                   "(fresh optimizer; the step count continues)")
+    args.add_device_options(p)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--checkpoint-every", type=float, default=300.0, help="seconds between checkpoints")
+    p.add_argument("--preview-every", type=int, default=200, help="steps between preview grids")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(a: argparse.Namespace) -> int:
+    from ..train.loop import TrainConfig, train
+
+    if bool(a.style) == bool(a.style_image):
+        raise VidstyleError("give either --style FOLDER... (arbitrary styles) or --style-image IMG (one style)")
+    cfg = TrainConfig(**{f.name: getattr(a, f.name) for f in fields(TrainConfig) if hasattr(a, f.name)})
+    try:
+        train(cfg)
+    except (FileNotFoundError, KeyError, ValueError) as e:
+        raise VidstyleError(str(e).strip("'\"")) from e
+    return 0

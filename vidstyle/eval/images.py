@@ -1,0 +1,101 @@
+"""``vidstyle eval`` image mode: seeded (content, style) pairs stylized by a model and measured next to two
+references computed on the same pairs: identity (output = content) and Reinhard colour transfer."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..data import list_images
+from ..errors import VidstyleError
+from ..media.images import load_image
+from ..runtime.progress import Progress
+from ..runtime.tensors import resize_short, to_tensor, to_uint8
+from . import metrics
+from .sheet import thumb, write_sheet
+
+SHEET_ROWS = 12
+
+
+def draw_pairs(content_dir: str, style_dir: str, n: int, holdout: bool, seed: int) -> list[tuple[str, str]]:
+    """``n`` distinct (content path, style path) pairs drawn with ``seed`` (all pairs when there are fewer)."""
+    lists = []
+    for folder, what in ((content_dir, "--content"), (style_dir, "--style")):
+        if not folder or not os.path.isdir(folder):
+            raise VidstyleError(f"{what} must be a folder of images in image mode, got {folder!r}")
+        paths = list_images(folder, holdout=True if holdout else None)
+        if not paths:
+            raise VidstyleError(f"no {'hold-out ' if holdout else ''}images in {what} folder {folder}")
+        lists.append(paths)
+    contents, styles = lists
+    if n < 1:
+        raise VidstyleError(f"--pairs must be at least 1, got {n}")
+    total = len(contents) * len(styles)
+    picks = np.random.default_rng(seed).choice(total, size=min(n, total), replace=False)
+    return [(contents[k // len(styles)], styles[k % len(styles)]) for k in picks]
+
+
+def _resized(rgb: np.ndarray, short: int) -> np.ndarray:
+    """RGB uint8 (H, W, 3) -> RGB uint8 with the shorter side ``short``."""
+    return to_uint8(resize_short(to_tensor(rgb), short))[0]
+
+
+def pair_metrics(images: dict[str, np.ndarray], reference: str, style: dict, device) -> dict:
+    """Metrics of same-size RGB uint8 images ``{method: (H, W, 3)}`` where ``images[reference]`` is the content,
+    against it and the style's ``metrics.style_stats``. Returns {method: {"layers": (5,) S_l, "style",
+    "content", "ssim", "border"}}."""
+    names = list(images)
+    feats = metrics.features(np.stack([images[k] for k in names]), device)
+    ref = names.index(reference)
+    layers = metrics.layer_style_losses(feats, style)
+    style_l = metrics.style_loss(layers)
+    content_l = metrics.content_loss(feats, {t: f[ref:ref + 1] for t, f in feats.items()})
+    return {k: {"layers": layers[i], "style": float(style_l[i]), "content": float(content_l[i]),
+                "ssim": metrics.ssim(images[k], images[reference]),
+                "border": metrics.border_score(images[k], images[reference])} for i, k in enumerate(names)}
+
+
+def summarize(per_pair: list[dict], identity: str = "identity") -> dict:
+    """Per-pair ``pair_metrics`` results -> {method: style_score, ratios, style_loss, content_loss, ssim, border
+    (mean border score), border_worst}."""
+    sum_id = sum(p[identity]["layers"] for p in per_pair)
+    out = {}
+    for k in per_pair[0]:
+        score, ratios = metrics.relative_style_score(sum(p[k]["layers"] for p in per_pair), sum_id)
+        means = {m: float(np.mean([p[k][m] for p in per_pair])) for m in ("style", "content", "ssim")}
+        borders = [p[k]["border"] for p in per_pair]
+        out[k] = {"style_score": score, "ratios": ratios, "style_loss": means["style"],
+                  "content_loss": means["content"], "ssim": means["ssim"], "border": float(np.mean(borders)),
+                  "border_worst": float(np.max(borders))}
+    return out
+
+
+def evaluate_images(args) -> dict:
+    """Image mode: stylize the seeded pairs, return the JSON-able result (and write ``args.sheet``).
+
+    args: content, style (folders), pairs, holdout, seed, model, size, strength, device, precision, sheet,
+    quiet (the ``vidstyle eval`` options)."""
+    from ..api import Stylizer
+
+    pairs = draw_pairs(args.content, args.style, args.pairs, args.holdout, args.seed)
+    stylizer = Stylizer(style=load_image(pairs[0][1]), model=args.model, device=args.device,
+                        precision=args.precision, strength=args.strength)
+    device = stylizer.device
+    per_pair, thumbs = [], []
+    progress = Progress(len(pairs), unit="pairs", quiet=args.quiet)
+    for content_path, style_path in pairs:
+        content = _resized(load_image(content_path, "content"), args.size)
+        style = load_image(style_path)
+        stylizer.set_style(style)
+        images = {"model": stylizer(content), "reinhard": metrics.reinhard(content, style), "identity": content}
+        per_pair.append(pair_metrics(images, "identity", metrics.style_stats(style, device), device))
+        if args.sheet and len(thumbs) < SHEET_ROWS:
+            thumbs.append([thumb(a) for a in (content, style, images["model"], images["reinhard"])])
+        progress.update(1)
+    progress.close()
+    if args.sheet:
+        write_sheet(args.sheet, thumbs, ["content", "style", args.model, "reinhard"])
+    return {"mode": "image", "model": args.model, "trained": stylizer.trained, "pairs": len(pairs),
+            "size": args.size, "strength": args.strength, "holdout": args.holdout, "seed": args.seed,
+            "methods": summarize(per_pair),
+            "pair_list": [[os.path.basename(c), os.path.basename(s)] for c, s in pairs]}

@@ -1,0 +1,78 @@
+"""The one video encoder factory: an H.264 (or VP9) stream in an output container, fed RGB frames.
+
+File outputs and live outputs (recording, network stream) differ only in their options: ``file_encoder``
+and ``live_encoder``. 4:2:0 needs even sizes: a frame one pixel larger loses its last row or column,
+others are resized (``fit_even``).
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import av
+import cv2
+import numpy as np
+
+VP9_CRF_OFFSET = 12  # libvpx-vp9's crf scale is coarser: x264 crf 18 looks like VP9 crf 30
+X264_FILE = {"bf": "0"}  # no B-frames: exact track duration with variable frame rate
+VP9_FILE = {"b": "0", "deadline": "realtime", "cpu-used": "8", "row-mt": "1"}
+X264_LIVE = {"preset": "ultrafast", "tune": "zerolatency", "bf": "0", "crf": "23"}  # plus a keyframe a second
+
+
+def even(n: int) -> int:
+    """The even number at or below ``n`` (at least 2)."""
+    return max(2, n - n % 2)
+
+
+def fit_even(rgb: np.ndarray, w: int, h: int) -> np.ndarray:
+    """RGB (H, W, 3) brought to (h, w): cropped by the odd pixel, or resized when the size differs more."""
+    if rgb.shape[:2] == (h, w):
+        return rgb
+    if rgb.shape[0] - h in (0, 1) and rgb.shape[1] - w in (0, 1):
+        return rgb[:h, :w]
+    return cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
+
+
+class VideoEncoder:
+    """A video stream of ``codec`` in ``container`` at ``size`` (W, H, even), ``rate`` and ``time_base``.
+    ``encode(rgb, pts, time_base, duration)`` converts, encodes and muxes one RGB uint8 frame; ``flush()``
+    drains the encoder at the end."""
+
+    def __init__(self, container, codec: str, size: tuple[int, int], rate: Fraction, time_base: Fraction,
+                 options: dict, rotation: int = 0):
+        self.container = container
+        self.stream = container.add_stream(codec, rate=rate, options=options)
+        self.width, self.height = size
+        s = self.stream
+        s.width, s.height, s.pix_fmt = self.width, self.height, "yuv420p"
+        s.time_base = s.codec_context.time_base = time_base
+        s.codec_context.framerate = rate
+        s.thread_type = "AUTO"
+        if rotation:
+            s.set_display_rotation(rotation)
+
+    def encode(self, rgb: np.ndarray, pts: int | None, time_base: Fraction | None, duration: int = 0) -> None:
+        vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(fit_even(rgb, self.width, self.height)),
+                                        format="rgb24")
+        vf.pts, vf.time_base = pts, time_base or self.stream.time_base
+        if duration:
+            vf.duration = duration
+        self.container.mux(self.stream.encode(vf))
+
+    def flush(self) -> None:
+        self.container.mux(self.stream.encode(None))
+
+
+def file_encoder(container, webm: bool, size: tuple[int, int], rate: Fraction, time_base: Fraction, crf: int,
+                 preset: str, rotation: int = 0) -> VideoEncoder:
+    """x264 (``preset``, ``crf``) or, for WebM, VP9 at a matching quality: the encoder of ``vidstyle file``."""
+    if webm:
+        return VideoEncoder(container, "libvpx-vp9", size, rate, time_base,
+                            {"crf": str(crf + VP9_CRF_OFFSET)} | VP9_FILE, rotation)
+    return VideoEncoder(container, "libx264", size, rate, time_base,
+                        {"crf": str(crf), "preset": preset} | X264_FILE, rotation)
+
+
+def live_encoder(container, size: tuple[int, int], fps: float, time_base: Fraction) -> VideoEncoder:
+    """x264 tuned for latency (ultrafast, zerolatency, no B-frames, a keyframe every second)."""
+    rate = Fraction(fps).limit_denominator(1001)
+    return VideoEncoder(container, "libx264", size, rate, time_base, X264_LIVE | {"g": str(max(1, round(fps)))})

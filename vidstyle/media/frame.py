@@ -1,0 +1,31 @@
+"""The unit that flows between stages: ``Frame``; and what a video file says about its video: ``VideoInfo``."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+
+@dataclass
+class Frame:
+    """rgb: uint8 (H, W, 3); pts in ``time_base`` units (None when unknown); t_capture: monotonic seconds."""
+
+    rgb: np.ndarray
+    pts: int | None = None
+    time_base: Fraction | None = None
+    duration: int = 0
+    index: int = 0
+    t_capture: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class VideoInfo:
+    width: int
+    height: int
+    rate: Fraction
+    time_base: Fraction
+    frames: int  # an estimate; 0 when unknown
+    rotation: int  # display rotation in degrees, counter-clockwise
+    audio: object | None  # the input's first audio stream (av stream), if any

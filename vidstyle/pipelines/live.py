@@ -1,0 +1,185 @@
+"""The live pipeline of `vidstyle webcam`: capture -> stylizer (+ temporal) -> outputs, latest wins throughout.
+
+Workers (``vidstyle.runtime.stages``): the capture thread keeps only the newest camera frame; a model thread
+stylizes the newest frame, one at a time (batch 1: latency before throughput); each output has its own
+thread and a one-slot latest-wins queue. So nothing queues up anywhere: when the model is slower than the
+camera, camera frames are dropped and the latency stays one model call plus at most one frame interval.
+The preview window, if any, is pumped by the calling (main) thread, which also turns its hotkeys into
+``Controls`` state that the model thread reads before each frame. All share one stop event: the first
+error anywhere ends the run; every thread is joined before the outputs are finished.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..live.controls import Controls
+from ..live.outputs import KEEP
+from ..media.frame import Frame
+from ..runtime.stages import Worker, join_all
+from .frames import processing_size, stylize_frames
+
+log = logging.getLogger("vidstyle")
+POLL_S = 0.05  # how often the main thread looks at the workers when it has no preview to pump
+OVERLAY_FRAMES = 30  # frames the preview overlay's fps and latency are averaged over
+
+
+def percentile_ms(seconds, q: float) -> float:
+    """The q-th percentile of a sequence of seconds, in ms (nan when empty)."""
+    return float(np.percentile(seconds, q) * 1000) if seconds else float("nan")
+
+
+@dataclass
+class LiveStats:
+    """Frames stylized, their rate, capture-to-output latency (ms, measured when the stylized frame is handed
+    to the outputs; over the last KEEP frames), camera frames dropped, per-output stats and why it ended."""
+
+    frames: int
+    seconds: float
+    fps: float
+    latency_p50_ms: float
+    latency_p95_ms: float
+    camera_dropped: int
+    outputs: dict = field(default_factory=dict)
+    reason: str = ""
+
+    def summary(self) -> str:
+        line = (f"{self.frames} frames in {self.seconds:.1f} s, {self.fps:.1f} fps, capture->output latency "
+                f"p50 {self.latency_p50_ms:.0f} ms p95 {self.latency_p95_ms:.0f} ms, "
+                f"{self.camera_dropped} camera frames dropped")
+        for name, o in self.outputs.items():
+            line += f"; {name}: {o['sent']} sent, {o['dropped']} dropped, p50 {o['latency_p50_ms']:.0f} ms"
+        return line + (f" ({self.reason})" if self.reason else "")
+
+
+class LiveSession:
+    """Wire ``capture`` (live.cameras.Capture), ``stylizer`` (a Stylizer), the pre-encoded ``styles``
+    [(name, code)], ``outputs`` (live.outputs.Output) and an optional ``preview`` (live.preview.PreviewWindow).
+    ``temporal`` is the stage used while ``controls.temporal`` is on (None: never); the stylizer's content
+    statistics smoothing follows the same switch. ``run(duration)`` blocks until the camera ends, the user
+    quits, ``duration`` seconds pass or Ctrl-C, closes everything and returns LiveStats."""
+
+    def __init__(self, capture, stylizer, styles: list[tuple[str, tuple]] | None = None, outputs=(),
+                 preview=None, controls: Controls | None = None, temporal=None):
+        self.capture, self.stylizer, self.temporal, self.preview = capture, stylizer, temporal, preview
+        self.styles = styles or [(stylizer.style_name, stylizer.style_code)]
+        self.outputs = list(outputs)
+        self.controls = controls or Controls([n for n, _ in self.styles], stylizer.strength, temporal is not None)
+        self.frames = 0
+        self.latencies: collections.deque = collections.deque(maxlen=KEEP)  # seconds, the most recent frames
+        self.recent: collections.deque = collections.deque(maxlen=OVERLAY_FRAMES)  # (done time, latency)
+        self.error: BaseException | None = None
+        self.stop = threading.Event()
+        self._applied = None  # (style index, temporal on, original) in use by the model thread
+
+    def status(self) -> str:
+        """One line for the preview overlay: fps, latency, style, strength, temporal, original."""
+        c, rec = self.controls, list(self.recent)
+        fps = (len(rec) - 1) / (rec[-1][0] - rec[0][0]) if len(rec) > 1 and rec[-1][0] > rec[0][0] else 0.0
+        lat = 1000 * float(np.median([r[1] for r in rec])) if rec else 0.0
+        mode = "original" if c.original else f"{c.style} {c.strength:.1f}" + (" temporal" if c.temporal else "")
+        return f"{fps:.1f} fps {lat:.0f} ms | {mode}"
+
+    def _apply_controls(self):
+        """Bring the stylizer in line with the controls; returns the temporal stage to use (or None)."""
+        c, st = self.controls, self.stylizer
+        temporal_on = c.temporal and self.temporal is not None
+        if (c.style_index, temporal_on, c.original) != self._applied:
+            st.style_name, st.style_code = self.styles[c.style_index]
+            st.smooth_stats = temporal_on
+            st.reset_temporal()  # no smoothing or blending across a switch
+            if self.temporal is not None:
+                self.temporal.reset()
+            self._applied = (c.style_index, temporal_on, c.original)
+        if st.strength != c.strength:
+            st.strength = c.strength
+        return self.temporal if temporal_on else None
+
+    def process(self, frame: Frame) -> np.ndarray:
+        """The output image for one camera frame: RGB uint8 of the frame's size."""
+        temporal = self._apply_controls()
+        if self.controls.original:
+            return frame.rgb
+        hw = frame.rgb.shape[:2]
+        return stylize_frames(self.stylizer, temporal, [frame], processing_size(*hw, self.stylizer.size), hw)[0]
+
+    def _model_loop(self) -> None:
+        receivers = self.outputs + ([self.preview] if self.preview else [])
+        while not self.stop.is_set():
+            frame = self.capture.get(timeout=POLL_S)
+            if frame is None:
+                if self.capture.done:
+                    return
+                continue
+            out = Frame(self.process(frame), index=frame.index, t_capture=frame.t_capture)
+            now = time.monotonic()
+            self.frames += 1
+            self.latencies.append(now - frame.t_capture)
+            self.recent.append((now, now - frame.t_capture))
+            for o in receivers:
+                o.submit(out)
+
+    def _watch(self, model: Worker, deadline: float | None) -> str:
+        """The main thread's loop: preview, hotkeys, duration, failures anywhere; returns why it ended."""
+        while model.is_alive() and not self.stop.is_set():
+            if deadline is not None and time.monotonic() >= deadline:
+                return "duration reached"
+            if self.preview is None:
+                self.stop.wait(POLL_S)
+                continue
+            action = self.controls.handle_key(self.preview.pump(self.status()))
+            if action == "quit":
+                return "quit"
+            if action == "snapshot" and (path := self.preview.snapshot()):
+                log.warning("snapshot saved: %s", path)
+        failed = next((o for o in self.outputs if o.error is not None), None)
+        return f"{failed.name} failed" if failed else self.capture.message
+
+    def run(self, duration: float | None = None) -> LiveStats:
+        model = Worker(self._model_loop, "vidstyle-model", self.stop)
+        t0 = time.monotonic()
+        reason = ""
+        try:
+            self.capture.start(self.stop)
+            for o in self.outputs:
+                o.start(self.stop)
+            model.start()
+            reason = self._watch(model, None if duration is None else t0 + duration)
+        except KeyboardInterrupt:
+            reason = "interrupted"
+        finally:
+            self.stop.set()
+            self.capture.stop()
+            join_all([model], raise_error=False)
+            seconds = time.monotonic() - t0
+            self._close_outputs()
+        errors = [model.error, self.capture.error] + [o.error for o in self.outputs]
+        self.error = next((e for e in errors if e is not None), self.error)
+        if self.error is not None:
+            raise self.error
+        return self._stats(seconds, reason)
+
+    def _stats(self, seconds: float, reason: str) -> LiveStats:
+        receivers = self.outputs + ([self.preview] if self.preview else [])
+        lat = self.latencies
+        return LiveStats(self.frames, seconds, self.frames / max(seconds, 1e-9), percentile_ms(lat, 50),
+                         percentile_ms(lat, 95), self.capture.dropped,
+                         {o.name: {"sent": o.sent, "dropped": o.dropped,
+                                   "latency_p50_ms": percentile_ms(o.latencies, 50),
+                                   "latency_p95_ms": percentile_ms(o.latencies, 95)} for o in receivers}, reason)
+
+    def _close_outputs(self) -> None:
+        """Close every output (finalizing recordings) even when one of them fails; keep the first error."""
+        first = None
+        for o in self.outputs + ([self.preview] if self.preview else []):
+            try:
+                o.close()
+            except BaseException as e:  # noqa: BLE001
+                first = first or e
+        if first is not None and self.error is None:
+            self.error = first
