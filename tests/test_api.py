@@ -108,3 +108,31 @@ def test_top_level_api():
     assert vidstyle.Stylizer is Stylizer
     with pytest.raises(AttributeError):
         _ = vidstyle.nothing_here
+
+
+def test_a_per_style_network_runs_for_its_painting_only(tmp_path, monkeypatch):
+    from safetensors.torch import save_file
+
+    from vidstyle.models import registry
+    from vidstyle.styles import image_key
+
+    rng = np.random.default_rng(0)
+    painting = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    other = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    state = {k: v.clone() for k, v in registry.get("fast").load()[0].state_dict().items()}
+    state["net.decoder.head.bias"] += 0.3  # a visibly different network
+    folder = tmp_path / "vidstyle" / "weights" / "styles" / "fast"
+    folder.mkdir(parents=True)
+    save_file({k: v.half().contiguous() for k, v in state.items()}, str(folder / "mine.safetensors"),
+              metadata={"style_key": image_key(painting)})
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    st = Stylizer(style=painting, model="fast", device="cpu", precision="fp32", disk_cache=False)
+    assert st.style_code.net.startswith("mine-") and st.model_label == "fast (per-style network)"
+    frame = rng.integers(0, 256, (32, 48, 3), dtype=np.uint8)
+    own = st(frame)
+    plain = Stylizer(style=painting, model="fast", device="cpu", precision="fp32", disk_cache=False)
+    monkeypatch.setattr(plain, "style_nets", {})
+    plain.set_style(painting)
+    assert plain.style_code.net == "" and np.abs(own.astype(int) - plain(frame)).mean() > 20
+    st.set_style(other)
+    assert st.style_code.net == "" and st.model_label == "fast"

@@ -17,7 +17,7 @@ ALLOWED = {
     "api": {"models", "runtime", "media", "styles"},
     "live": {"media", "runtime"},
     "pipelines": {"media", "live", "runtime", "temporal"},
-    "train": {"models", "runtime", "data"},
+    "train": {"models", "runtime", "data", "media", "styles"},
     "eval": {"api", "models", "media", "runtime", "data"},
     "export": {"api", "models", "media"},
     "bench": {"api", "models", "media", "runtime", "live", "pipelines", "temporal", "export"},

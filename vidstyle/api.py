@@ -40,6 +40,16 @@ def _file_digest(path: str) -> str:
         return hashlib.sha1(f.read()).hexdigest()[:10]
 
 
+class StyleCode(tuple):
+    """An encoded style: the tensors the network's forward takes, plus ``net``, the network they belong to
+    ('' for the model's own, else the id of a per-style network)."""
+
+    def __new__(cls, tensors, net: str = ""):
+        code = super().__new__(cls, tensors)
+        code.net = net
+        return code
+
+
 class Stylizer:
     """Style transfer with one network and a current style.
 
@@ -71,13 +81,16 @@ class Stylizer:
         if not self.trained:
             log.warning("model '%s' is untrained: no weights are shipped at %s, so its output will not look like "
                         "the style", self.model_name, spec.weights_path)
-        self.net = net.to(self.device, memory_format=torch.channels_last).eval()
+        self.spec, self.net = spec, self._prepare(net)
+        self.nets = {"": self.net}  # per-style networks join on first use
+        self.style_nets = registry.style_networks(self.model_name) if self.trained else {}
         self.stride = getattr(net, "stride", 1)
         takes_filter = "stats_filter" in inspect.signature(net.forward).parameters
         self.stats_ema = StatsEMA(temporal_stats) if temporal_stats and takes_filter else None
         self.smooth_stats = self.stats_ema is not None
         key = _file_digest(spec.weights_path) if self.trained else "untrained"
-        self.cache = StyleCache(f"{self.model_name}-{key}", disk=disk_cache and self.trained)
+        precision = str(self.dtype).removeprefix("torch.")
+        self.cache = StyleCache(f"{self.model_name}-{key}-{precision}", disk=disk_cache and self.trained)
         self.size = size
         self.strength = strength
         self.style_name = ""
@@ -94,6 +107,31 @@ class Stylizer:
             raise VidstyleError(f"style strength must be between 0 and 1, got {value}")
         self._strength = float(value)
 
+    def _prepare(self, net: torch.nn.Module) -> torch.nn.Module:
+        return net.to(self.device, memory_format=torch.channels_last).eval()
+
+    def network(self, rgb_key: str) -> tuple[str, torch.nn.Module]:
+        """(id, network) for a style image's content key: its per-style network when one exists (id = file
+        name and digest), else the model's own (id '')."""
+        path = self.style_nets.get(rgb_key)
+        if path is None:
+            return "", self.net
+        net_id = f"{os.path.splitext(os.path.basename(path))[0]}-{_file_digest(path)}"
+        if net_id not in self.nets:
+            self.nets[net_id] = self._prepare(self.spec.load(path)[0])
+            log.info("per-style network %s for this style", path)
+        return net_id, self.nets[net_id]
+
+    def network_for(self, code=None) -> torch.nn.Module:
+        """The network that runs ``code`` (default: the current style's)."""
+        code = self.style_code if code is None else code
+        return self.nets.get(getattr(code, "net", ""), self.net)
+
+    @property
+    def model_label(self) -> str:
+        """The model's name, marked when the current style has its own network."""
+        return self.model_name + (" (per-style network)" if getattr(self.style_code, "net", "") else "")
+
     def _autocast(self):
         return torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype != torch.float32)
 
@@ -106,15 +144,17 @@ class Stylizer:
             rgb, name = np.asarray(style.convert("RGB") if hasattr(style, "convert") else style), "array"
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise VidstyleError(f"style must be an RGB uint8 image (H, W, 3), got {rgb.dtype} {rgb.shape}")
-        key = f"{image_key(rgb)}-{STYLE_SHORT_SIDE}"
+        rgb_key = image_key(rgb)
+        net_id, net = self.network(rgb_key)
+        key = f"{rgb_key}-{STYLE_SHORT_SIDE}" + (f"-{net_id}" if net_id else "")
         code = self.cache.get(key)
         if code is None:
             x = torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float().div(255)
             x = resize_short(x, STYLE_SHORT_SIDE).to(self.device)
             with torch.no_grad(), self._autocast():
-                code = tuple(t.float().cpu() for t in self.net.encode_style(pad_to_multiple(x, self.stride)[0]))
+                code = tuple(t.float().cpu() for t in net.encode_style(pad_to_multiple(x, self.stride)[0]))
             self.cache.put(key, code)
-        return name, tuple(t.to(self.device) for t in code)
+        return name, StyleCode((t.to(self.device) for t in code), net_id)
 
     def set_style(self, style=None) -> None:
         self.style_name, self.style_code = self.encode_style(style)
@@ -135,10 +175,11 @@ class Stylizer:
         x, hw = pad_to_multiple(x, self.stride)
         with self._autocast():
             x = x.contiguous(memory_format=torch.channels_last)
+            net = self.network_for()
             if self.stats_ema is not None and self.smooth_stats:
-                y = self.net(x, self.style_code, alpha=self.strength, stats_filter=self.stats_ema)
+                y = net(x, self.style_code, alpha=self.strength, stats_filter=self.stats_ema)
             else:
-                y = self.net(x, self.style_code, alpha=self.strength)
+                y = net(x, self.style_code, alpha=self.strength)
         y = y[..., : hw[0], : hw[1]].float()
         if tuple(y.shape[-2:]) != tuple(out_hw):
             y = F.interpolate(y, size=out_hw, mode="bilinear", align_corners=False,

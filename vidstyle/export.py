@@ -49,7 +49,7 @@ def bake(model: str = "fast", style=None) -> Baked:
     from .api import Stylizer
 
     st = Stylizer(style=style, model=model, device="cpu", precision="fp32", disk_cache=False)
-    net = getattr(st.net, "net", None)
+    net = getattr(st.network_for(), "net", None)
     if net is None:
         raise VidstyleError(f"export supports the 'fast' model only, not '{model}'")
     return Baked(net.float(), st.style_code).eval()

@@ -184,3 +184,13 @@ def test_single_style_training(data, tmp_path):
     rec = train(config(data, tmp_path / "s.pt", 2, gram_weight=1.0, style=[], style_image=style))
     assert rec["step"] == 2 and "gram_relu3_1" in rec and "border" in rec
     assert torch.load(tmp_path / "s.pt", weights_only=False)["config"]["style_image"] == style
+    from safetensors import safe_open
+
+    from vidstyle.media.images import load_image
+    from vidstyle.styles import image_key
+    from vidstyle.train.ship import ship
+
+    card = ship(str(tmp_path / "s.pt"), str(tmp_path / "styles" / "adain" / "one.safetensors"))
+    with safe_open(str(tmp_path / "styles" / "adain" / "one.safetensors"), "pt") as f:
+        assert f.metadata()["style_key"] == image_key(load_image(style))
+    assert "single painting style1.jpg" in open(card).read()

@@ -53,5 +53,5 @@ def run(a: argparse.Namespace) -> int:
     if not a.quiet:
         note = f" (input damaged after frame {source.truncated_after})" if source.truncated_after is not None else ""
         print(f"{a.output}: {stats.frames} frames in {stats.seconds:.1f} s, {stats.fps:.2f} fps, "
-              f"model {stylizer.model_name}, style {stylizer.style_name}{note}", file=sys.stderr)
+              f"model {stylizer.model_label}, style {stylizer.style_name}{note}", file=sys.stderr)
     return 0

@@ -36,5 +36,5 @@ def run(a: argparse.Namespace) -> int:
     write_image(a.output, stylizer(rgb))
     if not a.quiet:
         print(f"{a.output}: {rgb.shape[1]}x{rgb.shape[0]} in {time.monotonic() - t0:.2f} s, model "
-              f"{stylizer.model_name}, style {stylizer.style_name}", file=sys.stderr)
+              f"{stylizer.model_label}, style {stylizer.style_name}", file=sys.stderr)
     return 0

@@ -19,7 +19,9 @@ def run(a: argparse.Namespace) -> int:
     print("models:")
     for name, spec in registry.MODELS.items():
         state = "trained" if os.path.exists(spec.weights_path) else "untrained (no weights shipped)"
-        print(f"  {name:12s} {state}")
+        state += " (draft)" if spec.draft else ""
+        own = sorted(os.path.splitext(os.path.basename(p))[0] for p in registry.style_networks(name).values())
+        print(f"  {name:12s} {state}" + (f"; per-style networks: {', '.join(own)}" if own else ""))
     print("bundled styles (use --style PATH):")
     for path in bundled_styles():
         mark = " (default)" if os.path.basename(path) == DEFAULT_STYLE else ""

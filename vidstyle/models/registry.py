@@ -1,6 +1,8 @@
-"""The model registry: name -> how to build it and where its shipped weights are."""
+"""The model registry: name -> how to build it and where its shipped weights are; and the per-style networks
+of a model (same architecture, weights trained for one painting), found by the painting's content key."""
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from typing import Callable
@@ -10,6 +12,7 @@ import torch
 from . import adain, fast
 
 WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "weights")
+STYLE_NETWORKS = "styles"  # per-style weights live in WEIGHTS_DIR/styles/<model>/<name>.safetensors
 
 
 @dataclass(frozen=True)
@@ -33,19 +36,56 @@ class ModelSpec:
         with safe_open(self.weights_path, "pt") as f:
             return (f.metadata() or {}).get("draft") == "1"
 
-    def load(self) -> tuple[torch.nn.Module, bool]:
-        """Build with the shipped weights; returns (model, trained). Untrained when no weights are shipped."""
-        if not os.path.exists(self.weights_path):
+    def load(self, path: str | None = None) -> tuple[torch.nn.Module, bool]:
+        """Build with the shipped weights (or those at ``path``: a per-style network); returns (model,
+        trained). Untrained when no weights are shipped."""
+        path = path or self.weights_path
+        if not os.path.exists(path):
             return self.build(None), False
         from safetensors.torch import load_file
 
-        return self.build(load_file(self.weights_path)), True
+        return self.build(load_file(path)), True
 
 
 MODELS: dict[str, ModelSpec] = {
     adain.NAME: ModelSpec(adain.NAME, adain.build, adain.WEIGHTS, adain.META),
     fast.NAME: ModelSpec(fast.NAME, fast.build, fast.WEIGHTS, fast.META),
+    "fast-v1": ModelSpec("fast-v1", fast.build, "fast_v1.safetensors",
+                         fast.META | {"weights": "vidstyle/weights/fast_v1.safetensors: the first fast weights "
+                                      "(2026-11-28), kept for side-by-side comparisons"}),
 }
+
+
+def user_weights_dir() -> str:
+    """Where `vidstyle train ... --style-image` results go by default: $XDG_DATA_HOME/vidstyle/weights."""
+    root = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    return os.path.join(root, "vidstyle", "weights")
+
+
+def style_networks(model: str) -> dict[str, str]:
+    """The per-style networks of ``model``, shipped and the user's: {style key: weights path}. The style key
+    (``vidstyle.styles.image_key`` of the painting) is in each file's metadata."""
+    found = {}
+    for root in (WEIGHTS_DIR, user_weights_dir()):
+        folder = os.path.join(root, STYLE_NETWORKS, model)
+        if os.path.isdir(folder):
+            for name in sorted(os.listdir(folder)):
+                if name.endswith(".safetensors"):
+                    key = _style_key(os.path.join(folder, name), os.path.getmtime(os.path.join(folder, name)))
+                    if key:
+                        found[key] = os.path.join(folder, name)
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _style_key(path: str, _mtime: float) -> str | None:
+    from safetensors import safe_open
+
+    try:
+        with safe_open(path, "pt") as f:
+            return (f.metadata() or {}).get("style_key")
+    except Exception:  # noqa: BLE001 - a torn or foreign file is not a per-style network
+        return None
 
 
 def get(name: str) -> ModelSpec:

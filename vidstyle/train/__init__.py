@@ -2,5 +2,6 @@
 style, content, Gram, border, stability and distillation losses), ``data`` (image pools and batch sampling),
 ``preview`` (grids), ``ship`` (checkpoint -> fp16 weights and a model card).
 
-May import: ``vidstyle.models``, ``vidstyle.runtime``, ``vidstyle.data``.
+May import: ``vidstyle.models``, ``vidstyle.runtime``, ``vidstyle.data``, ``vidstyle.media`` and
+``vidstyle.styles`` (a per-style network's painting key).
 """

@@ -12,7 +12,9 @@ import os
 import torch
 from safetensors.torch import save_file
 
+from ..media.images import load_image
 from ..runtime.device import machine
+from ..styles import image_key
 from .loop import STABILITY_WEIGHT
 
 
@@ -34,13 +36,17 @@ def ship(checkpoint: str, out: str, draft: bool = False) -> str:
     """Write fp16 weights to ``out`` and a Markdown model card to ``out`` with .md; returns the card path.
     ``draft``: mark the weights as still in training (kept for resuming; never picked as a default model)."""
     ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    cfg = ck["config"]
     state = {k: v.detach().half().contiguous() for k, v in ck["model"].items()}
     tmp = out + ".tmp"
     meta = {"step": str(ck["step"]), "samples": str(ck["samples"])} | ({"draft": "1"} if draft else {})
+    if cfg.get("style_image"):  # a per-style network: found by its painting's content key
+        meta |= {"style_key": image_key(load_image(cfg["style_image"])),
+                 "style_name": os.path.basename(cfg["style_image"])}
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     save_file(state, tmp, metadata=meta)
     os.chmod(tmp, 0o644)
     os.replace(tmp, out)
-    cfg = ck["config"]
     w_stab = cfg.get("stability_weight")
     w_stab = STABILITY_WEIGHT.get(cfg["model"], 0.0) if w_stab is None else w_stab
     losses = recent_losses(os.path.splitext(checkpoint)[0] + ".jsonl")
@@ -51,13 +57,17 @@ def ship(checkpoint: str, out: str, draft: bool = False) -> str:
         "",
         f"- model: `{cfg['model']}` ({params / 1e6:.2f}M trainable parameters, stored as fp16, "
         f"{os.path.getsize(out) / 2**20:.1f} MiB)",
-        f"- data: content {_folders(cfg['content'])}; style {_folders(cfg['style'])}"
+        f"- data: content {_folders(cfg['content'])}; style "
+        + (f"the single painting {os.path.basename(cfg['style_image'])} (a per-style network)"
+           if cfg.get("style_image") else _folders(cfg["style"]))
         + (f" + soft {_folders(cfg['style_soft'])} at rate {cfg['soft_rate']}" if cfg.get("style_soft") else "")
         + " (the project's shared/data, minus the 1-in-20 hold-out file names)",
         f"- steps: {ck['step']}, samples seen: {ck['samples']}, crop {cfg['size']} px, batch {cfg['batch']}, "
         f"lr {cfg['lr']}, style weight {cfg['style_weight']}"
         + (f", stability weight {w_stab}" if w_stab else "")
-        + (f", distillation weight {cfg['distill_weight']}" if cfg.get("distill_weight") else ""),
+        + (f", distillation weight {cfg['distill_weight']}" if cfg.get("distill_weight") else "")
+        + (f", Gram weight {cfg['gram_weight']}" if cfg.get("gram_weight") else "")
+        + (f", border weight {cfg['border_weight']}" if cfg.get("border_weight") else ""),
         f"- training wall time: {ck.get('wall', 0) / 3600:.2f} h on {machine()}",
         "- final losses (mean of the last 200 logged steps; each term is relative to its identity value): "
         + ", ".join(f"{k} {v:.3f}" for k, v in losses.items()),
