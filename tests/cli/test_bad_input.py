@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import ROOT, run_cli
-from media import make_video, probe
+from media_files import make_video, probe
 from PIL import Image
 
 

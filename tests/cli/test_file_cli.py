@@ -4,7 +4,7 @@ from fractions import Fraction
 
 import pytest
 from conftest import run_cli
-from media import make_video, probe
+from media_files import make_video, probe
 
 
 def stylize(tmp_path, src: str, out_name: str, *extra: str) -> tuple[dict, dict, str]:

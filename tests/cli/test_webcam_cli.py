@@ -6,7 +6,7 @@ import sys
 import time
 
 from conftest import ROOT, run_cli
-from media import make_video, probe
+from media_files import make_video, probe
 
 from vidstyle.live.preview import preview_problem
 

@@ -5,7 +5,7 @@ import threading
 
 import numpy as np
 import pytest
-from media import make_video
+from media_files import make_video
 
 from vidstyle.media.decode import FileSource
 from vidstyle.media.writer import VideoFileSink

@@ -9,7 +9,7 @@ import av
 import numpy as np
 import pytest
 from live_helpers import FlakyCamera, SlowStylizer
-from media import make_video, probe
+from media_files import make_video, probe
 
 from vidstyle.bench import live_bench
 from vidstyle.live.cameras import Capture, SyntheticCamera, open_camera

@@ -9,6 +9,7 @@ from fractions import Fraction
 import av
 
 from ..errors import VidstyleError
+from .colour import describe
 from .frame import Frame, VideoInfo
 
 log = logging.getLogger("vidstyle")
@@ -62,7 +63,7 @@ class FileSource:
         elif not frames and self.container.duration:
             frames = int(round(self.container.duration / 1e6 * float(rate)))
         return VideoInfo(cc.width, cc.height, Fraction(rate), s.time_base or DEFAULT_TIME_BASE, frames or 0,
-                         _first_frame_rotation(self.path), self.audio_stream)
+                         _first_frame_rotation(self.path), self.audio_stream, describe(cc))
 
     def describe_dropped(self) -> str:
         return ", ".join(f"#{s.index} {s.type}" for s in self.dropped)
@@ -71,6 +72,7 @@ class FileSource:
         streams = [self.stream] + ([self.audio_stream] if audio and self.audio_stream else [])
         index, last_pts = 0, None
         step = max(1, int(round(1 / (self.info.rate * self.info.time_base)))) if self.info.rate else 1
+        colour = self.info.colour
         try:
             for packet in self.container.demux(streams):
                 if packet.stream is not self.stream:
@@ -83,8 +85,9 @@ class FileSource:
                     if last_pts is not None and pts <= last_pts:
                         pts = last_pts + 1  # broken timestamps: keep them strictly increasing
                     last_pts = pts
-                    yield "video", Frame(vf.to_ndarray(format="rgb24"), pts, self.stream.time_base,
-                                         int(vf.duration or 0), index)
+                    rgb = vf.to_ndarray(format="rgb24", src_colorspace=colour.sws_matrix,
+                                        src_color_range=colour.sws_range)
+                    yield "video", Frame(rgb, pts, self.stream.time_base, int(vf.duration or 0), index)
                     index += 1
         except av.error.FFmpegError as e:
             self.truncated_after = index

@@ -12,6 +12,8 @@ import av
 import cv2
 import numpy as np
 
+from .colour import Colour, default_colour
+
 VP9_CRF_OFFSET = 12  # libvpx-vp9's crf scale is coarser: x264 crf 18 looks like VP9 crf 30
 X264_FILE = {"bf": "0"}  # no B-frames: exact track duration with variable frame rate
 VP9_FILE = {"b": "0", "deadline": "realtime", "cpu-used": "8", "row-mt": "1"}
@@ -34,14 +36,17 @@ def fit_even(rgb: np.ndarray, w: int, h: int) -> np.ndarray:
 
 class VideoEncoder:
     """A video stream of ``codec`` in ``container`` at ``size`` (W, H, even), ``rate`` and ``time_base``.
-    ``encode(rgb, pts, time_base, duration)`` converts, encodes and muxes one RGB uint8 frame; ``flush()``
-    drains the encoder at the end."""
+    ``encode(rgb, pts, time_base, duration)`` converts one RGB uint8 frame to YUV 4:2:0 with ``colour``'s
+    matrix and range (default: BT.709 for HD, BT.601 below), encodes and muxes it; the stream is tagged
+    with ``colour``. ``flush()`` drains the encoder at the end."""
 
     def __init__(self, container, codec: str, size: tuple[int, int], rate: Fraction, time_base: Fraction,
-                 options: dict, rotation: int = 0):
+                 options: dict, rotation: int = 0, colour: Colour | None = None):
         self.container = container
         self.stream = container.add_stream(codec, rate=rate, options=options)
         self.width, self.height = size
+        self.colour = colour or default_colour(self.height)
+        self.colour.tag(self.stream.codec_context)
         s = self.stream
         s.width, s.height, s.pix_fmt = self.width, self.height, "yuv420p"
         s.time_base = s.codec_context.time_base = time_base
@@ -53,6 +58,8 @@ class VideoEncoder:
     def encode(self, rgb: np.ndarray, pts: int | None, time_base: Fraction | None, duration: int = 0) -> None:
         vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(fit_even(rgb, self.width, self.height)),
                                         format="rgb24")
+        vf = vf.reformat(format="yuv420p", dst_colorspace=self.colour.sws_matrix,
+                         dst_color_range=self.colour.sws_range)
         vf.pts, vf.time_base = pts, time_base or self.stream.time_base
         if duration:
             vf.duration = duration
@@ -63,13 +70,13 @@ class VideoEncoder:
 
 
 def file_encoder(container, webm: bool, size: tuple[int, int], rate: Fraction, time_base: Fraction, crf: int,
-                 preset: str, rotation: int = 0) -> VideoEncoder:
+                 preset: str, rotation: int = 0, colour: Colour | None = None) -> VideoEncoder:
     """x264 (``preset``, ``crf``) or, for WebM, VP9 at a matching quality: the encoder of ``vidstyle file``."""
     if webm:
         return VideoEncoder(container, "libvpx-vp9", size, rate, time_base,
-                            {"crf": str(crf + VP9_CRF_OFFSET)} | VP9_FILE, rotation)
+                            {"crf": str(crf + VP9_CRF_OFFSET)} | VP9_FILE, rotation, colour)
     return VideoEncoder(container, "libx264", size, rate, time_base,
-                        {"crf": str(crf), "preset": preset} | X264_FILE, rotation)
+                        {"crf": str(crf), "preset": preset} | X264_FILE, rotation, colour)
 
 
 def live_encoder(container, size: tuple[int, int], fps: float, time_base: Fraction) -> VideoEncoder:

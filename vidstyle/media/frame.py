@@ -7,6 +7,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from .colour import Colour
+
 
 @dataclass
 class Frame:
@@ -29,3 +31,4 @@ class VideoInfo:
     frames: int  # an estimate; 0 when unknown
     rotation: int  # display rotation in degrees, counter-clockwise
     audio: object | None  # the input's first audio stream (av stream), if any
+    colour: Colour | None = None  # None: the default for the size (media.colour.default_colour)

@@ -32,7 +32,8 @@ class VideoFileSink:
             raise VidstyleError(f"cannot write a video with extension '{ext or '(none)'}': {e}") from None
         webm = ext == ".webm"
         size = (even(self.requested[0]), even(self.requested[1]))
-        self.video = file_encoder(self.out, webm, size, info.rate, info.time_base, crf, preset, info.rotation)
+        self.video = file_encoder(self.out, webm, size, info.rate, info.time_base, crf, preset, info.rotation,
+                                  info.colour)
         self.track = AudioTrack(self.out, audio_stream, webm, path) if audio_stream is not None else None
         self.frames = 0
 
