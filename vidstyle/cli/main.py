@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 from ..errors import VidstyleError
@@ -33,9 +34,30 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (``kill``, ``timeout``, a closed terminal), handled exactly like Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _interrupt(signum, _frame) -> None:
+    raise Interrupted(signum)
+
+
+def handle_signals() -> None:
+    """SIGTERM and SIGHUP raise ``Interrupted`` in the main thread, as SIGINT raises KeyboardInterrupt, so every
+    command cleans up the same way (outputs removed or finalized; training ends with a whole checkpoint)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _interrupt)
+
+
 def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if a.debug else logging.WARNING, format="vidstyle: %(message)s")
+    handle_signals()
     try:
         return a.func(a)
     except VidstyleError as e:
@@ -43,9 +65,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"vidstyle: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("vidstyle: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        signum = getattr(e, "signum", signal.SIGINT)
+        print(f"vidstyle: interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+        return 128 + signum
     except Exception as e:  # noqa: BLE001 - an unexpected failure still gets one line (--debug shows more)
         if a.debug:
             raise

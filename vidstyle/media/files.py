@@ -5,9 +5,14 @@ its name only once complete; a failed or interrupted write removes its temporary
 """
 from __future__ import annotations
 
+import logging
 import os
+import re
 
 from ..errors import VidstyleError
+
+log = logging.getLogger("vidstyle")
+PART = re.compile(r"^\..+\.vidstyle-(\d+)\.part(\.[^.]*)?$")  # temp_path's names; the number is the writer's PID
 
 CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm", ".avi": "avi",
               ".ts": "mpegts"}
@@ -42,12 +47,46 @@ def temp_path(out: str) -> str:
     return os.path.join(folder, f".{name}.vidstyle-{os.getpid()}.part{os.path.splitext(name)[1]}")
 
 
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_parts(folder: str) -> list[str]:
+    """Remove the temporary files that vidstyle runs which are gone (killed, crashed) left in ``folder``;
+    returns their paths."""
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        m = PART.match(name)
+        if m and int(m.group(1)) != os.getpid() and not pid_alive(int(m.group(1))):
+            try:
+                os.remove(os.path.join(folder, name))
+                removed.append(os.path.join(folder, name))
+            except OSError:
+                pass
+    if removed:
+        log.warning("removed %d unfinished file(s) of earlier runs that did not end: %s", len(removed),
+                    ", ".join(os.path.basename(p) for p in removed))
+    return removed
+
+
 class AtomicFile:
     """``tmp`` is where to write; ``commit()`` moves it to ``path``, ``discard()`` removes it. Both are
-    idempotent and only the first of them acts."""
+    idempotent and only the first of them acts. Creating one clears the folder of the temporary files of
+    earlier runs that died (SIGKILL, power loss)."""
 
     def __init__(self, path: str):
         self.path, self.tmp, self.done = path, temp_path(path), False
+        remove_stale_parts(os.path.dirname(os.path.abspath(path)))
 
     def commit(self) -> None:
         if not self.done:

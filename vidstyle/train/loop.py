@@ -27,6 +27,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from ..media.files import AtomicFile
 from ..models import registry
 from ..models.adain import adain
 from ..models.vgg import VGG19Encoder, mean_std
@@ -87,9 +88,12 @@ class TrainConfig:
 def atomic_save(obj, path: str) -> None:
     """torch.save to a temporary file beside ``path``, then rename: a crash never leaves a torn file."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}"
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    file = AtomicFile(path)
+    try:
+        torch.save(obj, file.tmp)
+        file.commit()
+    finally:
+        file.discard()
 
 
 def load_shipped(trainable: torch.nn.Module, path: str) -> tuple[int, int]:
