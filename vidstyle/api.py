@@ -21,6 +21,7 @@ from .media.images import load_image
 from .models import registry
 from .models.stats import StatsEMA
 from .runtime.device import configure_threads, resolve_device, resolve_precision
+from .runtime.memory import RESERVE, available_bytes
 from .runtime.tensors import pad_to_multiple, resize_short, to_uint8
 from .styles import StyleCache, default_style, image_key
 
@@ -38,6 +39,11 @@ def default_model_name(device: torch.device) -> str:
 def _file_digest(path: str) -> str:
     with open(path, "rb") as f:
         return hashlib.sha1(f.read()).hexdigest()[:10]
+
+
+def _scaled(h: int, w: int, short: int) -> tuple[int, int]:
+    s = short / min(h, w)
+    return max(1, round(h * s)), max(1, round(w * s))
 
 
 class StyleCode(tuple):
@@ -126,6 +132,17 @@ class Stylizer:
         """The network that runs ``code`` (default: the current style's)."""
         code = self.style_code if code is None else code
         return self.nets.get(getattr(code, "net", ""), self.net)
+
+    def memory_fit(self, h: int, w: int, batch: int = 1, extra: int = 0) -> tuple[int, int, int]:
+        """For frames of (h, w) in batches of ``batch``, plus ``extra`` bytes held elsewhere: (bytes needed,
+        bytes free on the device, the largest processing short side that fits)."""
+        ph, pw = (h, w) if not self.size else _scaled(h, w, self.size)
+        per_pixel = self.spec.bytes_per_pixel * batch
+        need = per_pixel * ph * pw + extra
+        free = available_bytes(self.device) - RESERVE
+        aspect = max(ph, pw) / min(ph, pw)
+        short = int(max(0.0, (free - extra) / (per_pixel * aspect)) ** 0.5) // 8 * 8
+        return need, free, short
 
     @property
     def model_label(self) -> str:

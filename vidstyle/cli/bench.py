@@ -16,11 +16,13 @@ EXAMPLES = """examples:
 def register(sub) -> None:
     p = sub.add_parser("bench", help="measure frames per second", epilog=EXAMPLES, formatter_class=args.Formatter)
     p.add_argument("--model", nargs="+", default=["auto"], help="model(s) to measure")
-    p.add_argument("--size", nargs="+", type=int, default=[360], help="frame short side(s), 16:9 (default 360)")
+    p.add_argument("--size", nargs="+", type=args.int_in(args.MIN_SIZE, 4320), default=[360],
+                   help="frame short side(s), 16:9 (default 360)")
     args.add_device_options(p)
-    p.add_argument("--batch", type=int, default=4)
-    p.add_argument("--frames", type=int, default=60, help="frames of the end-to-end clip (default 60)")
-    p.add_argument("--seconds", type=float, default=5.0, help="time per model-only measurement")
+    args.add_batch_option(p)
+    p.add_argument("--frames", type=args.int_in(2, 10000), default=60,
+                   help="frames of the end-to-end clip (default 60)")
+    p.add_argument("--seconds", type=args.float_in(0.1, 3600), default=5.0, help="time per model-only measurement")
     p.add_argument("--temporal", default="off", choices=args.TEMPORAL_MODES,
                    help="temporal mode for the end-to-end run")
     p.add_argument("--backend", nargs="+", default=["torch"], choices=["torch", "onnxruntime"],
@@ -43,7 +45,7 @@ def run(a: argparse.Namespace) -> int:
     if not a.json:
         print(f"machine: {machine()}")
         print(HEADER)
-    result = run_bench(a.model, a.size, a.device, a.precision, max(1, a.batch), a.frames, a.seconds, a.e2e,
+    result = run_bench(a.model, a.size, a.device, a.precision, a.batch, a.frames, a.seconds, a.e2e,
                        a.temporal, quiet=a.json, backends=tuple(a.backend))
     if a.json:
         print(json.dumps(result, indent=2))

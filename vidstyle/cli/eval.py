@@ -20,17 +20,20 @@ def register(sub) -> None:
                               formatter_class=args.Formatter)
     p.add_argument("--content", help="image mode: folder of content photos")
     p.add_argument("--style", help="image mode: folder of style images; video mode: the style image (optional)")
-    p.add_argument("--pairs", type=int, default=20, help="number of (content, style) pairs (default 20)")
+    p.add_argument("--pairs", type=args.int_in(1, 100000), default=20,
+                   help="number of (content, style) pairs (default 20)")
     p.add_argument("--model", default="adain", help="style network (default adain)")
-    p.add_argument("--size", type=int, default=384, help="content short side in pixels (default 384)")
-    p.add_argument("--strength", type=float, default=1.0, help="style strength in [0, 1] (default 1)")
+    p.add_argument("--size", type=args.int_in(args.MIN_SIZE, 4320), default=384,
+                   help="content short side in pixels (default 384)")
+    p.add_argument("--strength", type=args.float_in(0, 1), default=1.0, help="style strength in [0, 1] (default 1)")
     p.add_argument("--holdout", action="store_true", help="only the hold-out images, never used in training")
     p.add_argument("--seed", type=int, default=0, help="seed of the pair draw (default 0)")
     p.add_argument("--sheet", help="write a contact sheet PNG: image mode content | style | output | reinhard; "
                    "video mode input | output | flicker map, for six frames")
     p.add_argument("--video", help="video mode: the stylized video")
     p.add_argument("--input", help="video mode: the input video it was made from")
-    p.add_argument("--max-frames", type=int, default=300, help="video mode: frames to use (default 300)")
+    p.add_argument("--max-frames", type=args.int_in(2, 10**6), default=300,
+                   help="video mode: frames to use (default 300)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args.add_device_options(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress")

@@ -18,9 +18,11 @@ def register(sub) -> None:
     p.add_argument("input", metavar="IN", help="input video")
     p.add_argument("output", metavar="OUT", help="output video (.mp4, .mkv, .mov: H.264; .webm: VP9)")
     args.add_model_options(p)
-    p.add_argument("--batch", type=int, default=4, help="frames per model call (default 4)")
-    p.add_argument("--crf", type=int, default=18, help="encoder quality, lower is better (default 18)")
-    p.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
+    args.add_batch_option(p)
+    p.add_argument("--crf", type=args.int_in(0, args.MAX_CRF), default=18,
+                   help=f"encoder quality, 0-{args.MAX_CRF}, lower is better (default 18)")
+    p.add_argument("--preset", default="veryfast", choices=args.X264_PRESETS, metavar="PRESET",
+                   help=f"x264 preset: {', '.join(args.X264_PRESETS)} (default veryfast)")
     p.add_argument("--out-size", type=args.size_arg, help="output WxH (default: the input's size)")
     args.add_temporal_options(p, "temporal consistency (default flow: optical-flow guided blending, no flicker)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
@@ -32,10 +34,8 @@ def run(a: argparse.Namespace) -> int:
     from ..media.decode import FileSource
     from ..media.files import check_output_path
     from ..media.writer import VideoFileSink
-    from ..pipelines.file import stylize_file
+    from ..pipelines.file import QUEUE_BATCHES, stylize_file
 
-    args.check_model_options(a)
-    args.check_temporal_options(a)
     check_output_path(a.output, a.overwrite, (a.input,))
     temporal = args.temporal_stage(a)
     source = FileSource(a.input)
@@ -44,12 +44,15 @@ def run(a: argparse.Namespace) -> int:
         if source.dropped and not a.quiet:
             print(f"vidstyle: dropping streams {source.describe_dropped()} (only video and the first audio "
                   "track are kept)", file=sys.stderr)
-        sink = VideoFileSink(a.output, source.info, a.out_size, crf=a.crf, preset=a.preset,
-                             audio_stream=source.audio_stream)
+        info = source.info
+        out_w, out_h = a.out_size or (info.width, info.height)
+        in_flight = (QUEUE_BATCHES * 3 + 1) * a.batch * 3 * (info.width * info.height + out_w * out_h)
+        args.check_memory(stylizer, info.height, info.width, a.batch, extra=in_flight)
+        sink = VideoFileSink(a.output, info, a.out_size, crf=a.crf, preset=a.preset, audio_stream=source.audio_stream)
     except BaseException:
         source.close()
         raise
-    stats = stylize_file(source, sink, stylizer, temporal=temporal, batch=max(1, a.batch), quiet=a.quiet)
+    stats = stylize_file(source, sink, stylizer, temporal=temporal, batch=a.batch, quiet=a.quiet)
     if not a.quiet:
         note = f" (input damaged after frame {source.truncated_after})" if source.truncated_after is not None else ""
         print(f"{a.output}: {stats.frames} frames in {stats.seconds:.1f} s, {stats.fps:.2f} fps, "

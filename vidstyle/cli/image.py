@@ -27,11 +27,11 @@ def run(a: argparse.Namespace) -> int:
     from ..media.files import check_output_path
     from ..media.images import image_format, load_image, write_image
 
-    args.check_model_options(a)
     check_output_path(a.output, a.overwrite, (a.input,))
     image_format(a.output)
     rgb = load_image(a.input, what="input")
     stylizer = args.stylizer(a)
+    args.check_memory(stylizer, *rgb.shape[:2], batch=1)
     t0 = time.monotonic()
     write_image(a.output, stylizer(rgb))
     if not a.quiet:

@@ -24,7 +24,7 @@ Each command has --help with its own examples.
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="vidstyle", description="Stylize videos, images and cameras with any painting.",
+    ap = args.Parser(prog="vidstyle", description="Stylize videos, images and cameras with any painting.",
                                  epilog=EXAMPLES, formatter_class=args.Formatter)
     ap.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")

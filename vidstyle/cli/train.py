@@ -22,21 +22,26 @@ def register(sub) -> None:
     p.add_argument("--style-image", metavar="IMG", help="train a single-style network on this one painting "
                    "(instead of --style folders), e.g. --model fast --init vidstyle/weights/fast.safetensors")
     p.add_argument("--style-soft", nargs="*", default=[], help="folder(s) of soft (upscaled) artworks, sampled less")
-    p.add_argument("--soft-rate", type=float, default=0.25, help="sampling weight of --style-soft folders")
-    p.add_argument("--size", type=int, default=128, help="crop size")
-    p.add_argument("--batch", type=int, default=8)
-    p.add_argument("--steps", type=int, default=10000)
-    p.add_argument("--lr", type=float, default=1e-4)
-    p.add_argument("--style-weight", type=float, default=1.0, help="weight of the layer-balanced style loss")
-    p.add_argument("--stability-weight", type=float,
+    p.add_argument("--soft-rate", type=args.float_in(0, 100), default=0.25,
+                   help="sampling weight of --style-soft folders")
+    p.add_argument("--size", type=args.int_in(args.MIN_SIZE, 1024), default=128, help="crop size (default 128)")
+    p.add_argument("--batch", type=args.int_in(1, 4096), default=8)
+    p.add_argument("--steps", type=args.int_in(1, 10**9), default=10000)
+    p.add_argument("--lr", type=args.float_in(1e-9, 1), default=1e-4)
+    p.add_argument("--style-weight", type=args.float_in(0, 1e6), default=1.0,
+                   help="weight of the layer-balanced style loss")
+    p.add_argument("--stability-weight", type=args.float_in(0, 1e6),
                    help="weight of the warped-input stability loss (default: 5 for fast, 0 for adain)")
-    p.add_argument("--distill-weight", type=float, default=0.0,
+    p.add_argument("--distill-weight", type=args.float_in(0, 1e6), default=0.0,
                    help="end-to-end models (fast): weight of a VGG feature loss towards the shipped adain's output")
-    p.add_argument("--gram-weight", type=float, default=0.0, help="weight of the layer-balanced Gram (channel "
+    p.add_argument("--gram-weight", type=args.float_in(0, 1e6), default=0.0,
+                   help="weight of the layer-balanced Gram (channel "
                    "correlation) style loss at relu1_1..relu3_1")
-    p.add_argument("--border-weight", type=float, default=100.0, help="weight of the loss that keeps a frame from "
+    p.add_argument("--border-weight", type=args.float_in(0, 1e6), default=100.0,
+                   help="weight of the loss that keeps a frame from "
                    "being painted along the image edges (default 100)")
-    p.add_argument("--whole-rate", type=float, default=0.25, help="share of whole photos (with their real edges) "
+    p.add_argument("--whole-rate", type=args.float_in(0, 1), default=0.25,
+                   help="share of whole photos (with their real edges) "
                    "among the content samples (default 0.25)")
     p.add_argument("--out", default="checkpoints/adain.pt", help="checkpoint path (a .jsonl log and preview beside)")
     p.add_argument("--resume", help="checkpoint to continue from (may be --out itself)")
@@ -44,8 +49,8 @@ def register(sub) -> None:
                    "(fresh optimizer; the step count continues)")
     args.add_device_options(p)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--checkpoint-every", type=float, default=300.0, help="seconds between checkpoints")
-    p.add_argument("--preview-every", type=int, default=200, help="steps between preview grids")
+    p.add_argument("--checkpoint-every", type=args.float_in(1, 1e12), default=300.0, help="seconds between checkpoints")
+    p.add_argument("--preview-every", type=args.int_in(1, 10**9), default=200, help="steps between preview grids")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=run)
 

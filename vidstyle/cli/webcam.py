@@ -32,7 +32,8 @@ def register(sub) -> None:
     args.add_model_options(p, "style image(s); n/p switch between them (default: bundled styles)", multi_style=True)
     p.add_argument("--resolution", type=args.size_arg, metavar="WxH",
                    help="camera mode to ask for, WxH (devices only; default: the camera's)")
-    p.add_argument("--fps", type=float, default=30.0, help="camera frame rate to ask for; rate of the stream and "
+    p.add_argument("--fps", type=args.float_in(1, 240), default=30.0,
+                   help="camera frame rate to ask for; rate of the stream and "
                    "recording (default 30)")
     args.add_temporal_options(p, "temporal smoothing (default flow: ~4 ms a frame at 640x480 on 2 CPU cores; ema is "
                               "cheaper and ghosts on motion)")
@@ -49,7 +50,7 @@ def register(sub) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace the --record file if it exists")
     p.add_argument("--snapshot-dir", default=".", metavar="DIR",
                    help="folder for `s` snapshots (default: current folder)")
-    p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this many seconds")
+    p.add_argument("--duration", type=args.float_in(0, 1e7), metavar="SECONDS", help="stop after this many seconds")
     p.add_argument("-q", "--quiet", action="store_true", help="no start line or summary")
     p.set_defaults(func=run)
 
@@ -120,10 +121,6 @@ def run(a: argparse.Namespace) -> int:
     from ..live.cameras import open_camera
     from ..live.controls import HELP
 
-    args.check_model_options(a)
-    args.check_temporal_options(a)
-    if a.fps <= 0:
-        raise VidstyleError(f"--fps must be positive, got {a.fps}")
     camera = open_camera(a.camera, a.resolution, a.fps)
     outputs = []
     try:

@@ -21,6 +21,7 @@ class ModelSpec:
     build: Callable[[dict | None], torch.nn.Module]
     weights: str  # file name in vidstyle/weights/
     meta: dict
+    bytes_per_pixel: int  # peak working memory per processed pixel and frame, for up-front size checks
 
     @property
     def weights_path(self) -> str:
@@ -48,11 +49,11 @@ class ModelSpec:
 
 
 MODELS: dict[str, ModelSpec] = {
-    adain.NAME: ModelSpec(adain.NAME, adain.build, adain.WEIGHTS, adain.META),
-    fast.NAME: ModelSpec(fast.NAME, fast.build, fast.WEIGHTS, fast.META),
+    adain.NAME: ModelSpec(adain.NAME, adain.build, adain.WEIGHTS, adain.META, adain.BYTES_PER_PIXEL),
+    fast.NAME: ModelSpec(fast.NAME, fast.build, fast.WEIGHTS, fast.META, fast.BYTES_PER_PIXEL),
     "fast-v1": ModelSpec("fast-v1", fast.build, "fast_v1.safetensors",
                          fast.META | {"weights": "vidstyle/weights/fast_v1.safetensors: the first fast weights "
-                                      "(2026-11-28), kept for side-by-side comparisons"}),
+                                      "(2026-11-28), kept for side-by-side comparisons"}, fast.BYTES_PER_PIXEL),
 }
 
 

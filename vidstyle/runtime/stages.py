@@ -38,15 +38,15 @@ class Worker(threading.Thread):
 
 
 def join_all(workers, raise_error: bool = True) -> None:
-    """Join every started worker (no timeout: a container is closed only once no thread uses it; a slow one
-    is named once), then re-raise the first worker error when ``raise_error``."""
+    """Join every started worker (no timeout: a container is closed only once no thread uses it; one that is
+    slow to stop is named once), then re-raise the first worker error when ``raise_error``."""
     for w in workers:
         if w.ident is None:
             continue
         w.join(SLOW_JOIN_S)
-        if w.is_alive():
-            log.warning("waiting for %s to finish", w.name.removeprefix("vidstyle-"))
-            w.join()
+        if w.is_alive() and w.stop_event.is_set():
+            log.warning("waiting for %s to stop", w.name.removeprefix("vidstyle-"))
+        w.join()
     if raise_error:
         raise_first(workers)
 
