@@ -18,13 +18,15 @@ def textured_frame(h: int, w: int, t: int) -> np.ndarray:
 
 def make_video(path: str, n: int = 12, size: tuple[int, int] = (64, 48), rate: int = 25,
                pts: list[int] | None = None, time_base: Fraction | None = None, audio: str | None = "aac",
-               rotation: int = 0, codec: str = "libx264", pix_fmt: str = "yuv420p") -> str:
+               rotation: int = 0, codec: str = "libx264", pix_fmt: str = "yuv420p",
+               container_options: dict | None = None) -> str:
     """Write ``n`` frames of size (W, H); ``pts`` in ``time_base`` units gives variable frame rate;
-    ``audio`` is an audio codec (aac, pcm_s16le, libopus...) for a 440 Hz tone of the same duration."""
+    ``audio`` is an audio codec (aac, pcm_s16le, libopus...) for a 440 Hz tone of the same duration;
+    ``container_options`` go to the muxer (e.g. {"movflags": "faststart"})."""
     w, h = size
     tb = time_base or Fraction(1, rate * 100)
     pts = pts or [round(i / rate / tb) for i in range(n)]
-    with av.open(path, "w") as out:
+    with av.open(path, "w", options=container_options or {}) as out:
         vs = out.add_stream(codec, rate=rate, options={"preset": "ultrafast"} if codec == "libx264" else {})
         vs.width, vs.height, vs.pix_fmt = w, h, pix_fmt
         vs.time_base = tb

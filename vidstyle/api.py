@@ -89,14 +89,14 @@ class Stylizer:
                         "the style", self.model_name, spec.weights_path)
         self.spec, self.net = spec, self._prepare(net)
         self.nets = {"": self.net}  # per-style networks join on first use
-        self.style_nets = registry.style_networks(self.model_name) if self.trained else {}
+        self.style_nets = registry.style_networks(spec.name) if self.trained else {}
         self.stride = getattr(net, "stride", 1)
         takes_filter = "stats_filter" in inspect.signature(net.forward).parameters
         self.stats_ema = StatsEMA(temporal_stats) if temporal_stats and takes_filter else None
         self.smooth_stats = self.stats_ema is not None
         key = _file_digest(spec.weights_path) if self.trained else "untrained"
         precision = str(self.dtype).removeprefix("torch.")
-        self.cache = StyleCache(f"{self.model_name}-{key}-{precision}", disk=disk_cache and self.trained)
+        self.cache = StyleCache(f"{spec.name}-{key}-{precision}", disk=disk_cache and self.trained)
         self.size = size
         self.strength = strength
         self.style_name = ""

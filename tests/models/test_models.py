@@ -64,3 +64,21 @@ def test_registry_loads_shipped_weights_or_reports_untrained(monkeypatch, tmp_pa
     assert trained is False
     with pytest.raises(KeyError, match="unknown model"):
         registry.get("nope")
+
+
+def test_a_weights_file_names_its_model(tmp_path):
+    import numpy as np
+    from safetensors.torch import load_file, save_file
+
+    from vidstyle.api import Stylizer
+    from vidstyle.errors import VidstyleError
+
+    state = load_file(registry.get("fast").weights_path)
+    mine, anon = str(tmp_path / "mine.safetensors"), str(tmp_path / "anon.safetensors")
+    save_file(state, mine, metadata={"model": "fast"})
+    save_file(state, anon)
+    frame = np.random.default_rng(0).integers(0, 256, (24, 40, 3), dtype=np.uint8)
+    kw = dict(device="cpu", precision="fp32", disk_cache=False)
+    assert np.array_equal(Stylizer(model=mine, **kw)(frame), Stylizer(model="fast", **kw)(frame))
+    with pytest.raises(VidstyleError, match="does not say which model"):
+        Stylizer(model=anon, **kw)

@@ -54,7 +54,7 @@ def run(a: argparse.Namespace) -> int:
         raise
     stats = stylize_file(source, sink, stylizer, temporal=temporal, batch=a.batch, quiet=a.quiet)
     if not a.quiet:
-        note = f" (input damaged after frame {source.truncated_after})" if source.truncated_after is not None else ""
+        note = " (input damaged: see the warning above)" if source.damage.summary() else ""
         print(f"{a.output}: {stats.frames} frames in {stats.seconds:.1f} s, {stats.fps:.2f} fps, "
               f"model {stylizer.model_label}, style {stylizer.style_name}{note}", file=sys.stderr)
     return 0

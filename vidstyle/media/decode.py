@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from fractions import Fraction
 
 import av
@@ -15,6 +16,7 @@ from .frame import Frame, VideoInfo
 log = logging.getLogger("vidstyle")
 DEFAULT_RATE = Fraction(25)  # when a file states no frame rate
 DEFAULT_TIME_BASE = Fraction(1, 90000)
+EARLY_END_S = 0.5  # a video that stops this much before the duration its file states was cut
 
 
 def open_input(path: str) -> av.container.InputContainer:
@@ -35,10 +37,56 @@ def _short(e: Exception) -> str:
     return (getattr(e, "strerror", None) or str(e)).splitlines()[0][:120]
 
 
+@dataclass
+class Damage:
+    """What a damaged input lost: packets that did not decode (and the time span they cover), an early end
+    (a cut file: the decoded video stops before the length the file states), or the demuxer giving up."""
+
+    bad_packets: int = 0
+    bad_span: tuple[float, float] | None = None  # seconds, first to last bad packet
+    frames: int = 0  # frames that decoded
+    expected_frames: int = 0  # frames the header states (0: unknown)
+    end: float | None = None  # seconds, the end of the last decoded frame
+    expected_end: float | None = None  # seconds, the duration the file states
+    stopped: str = ""  # why demuxing stopped early, if it did
+
+    def bad_packet(self, t: float | None) -> None:
+        self.bad_packets += 1
+        if t is not None:
+            lo, hi = self.bad_span or (t, t)
+            self.bad_span = (min(lo, t), max(hi, t))
+
+    @property
+    def ended_early(self) -> bool:
+        """The demuxer gave up, or the video stops before the file's stated duration (or, when it states
+        none, with fewer frames than its header counts, damaged packets aside)."""
+        if self.stopped:
+            return True
+        if self.expected_end:
+            return (self.end or 0.0) < self.expected_end - EARLY_END_S
+        return bool(self.expected_frames) and self.frames + self.bad_packets < self.expected_frames
+
+    def summary(self) -> str:
+        """One sentence, empty when nothing was lost."""
+        parts = []
+        if self.bad_packets:
+            span = f" ({self.bad_span[0]:.2f}-{self.bad_span[1]:.2f} s)" if self.bad_span else ""
+            parts.append(f"{self.bad_packets} damaged video packet(s) skipped{span}")
+        if self.ended_early:
+            total = f" of {self.expected_end:.2f} s" if self.expected_end else ""
+            why = f": {self.stopped}" if self.stopped else ""
+            parts.append(f"the video ends early, at {self.end or 0:.2f} s{total}{why}")
+        if not parts:
+            return ""
+        frames = f"{self.frames} of {self.expected_frames}" if self.expected_frames else f"{self.frames}"
+        return "input is damaged: " + "; ".join(parts) + f"; kept the {frames} frames that decode"
+
+
 class FileSource:
     """Decode a video file with PyAV. Iterate for ``("video", Frame)`` and ``("audio", packet_or_frame)``
     items in file order; audio is given as packets (``audio="copy"``), decoded frames (``"decode"``) or
-    skipped (``None``)."""
+    skipped (``None``). Damage is survived: a packet that does not decode is skipped, a cut file ends where
+    it ends, and ``damage`` says what was lost (also logged as one warning)."""
 
     def __init__(self, path: str):
         self.path = path
@@ -50,8 +98,9 @@ class FileSource:
         self.stream.thread_type = "AUTO"
         self.audio_stream = self.container.streams.audio[0] if self.container.streams.audio else None
         self.dropped = [s for s in self.container.streams if s is not self.stream and s is not self.audio_stream]
-        self.truncated_after: int | None = None
         self.info = self._probe()
+        self.damage = Damage(expected_frames=self.stream.frames or 0,
+                             expected_end=self.container.duration / 1e6 if self.container.duration else None)
 
     def _probe(self) -> VideoInfo:
         s = self.stream
@@ -68,31 +117,56 @@ class FileSource:
     def describe_dropped(self) -> str:
         return ", ".join(f"#{s.index} {s.type}" for s in self.dropped)
 
+    def _packets(self, streams):
+        """The demuxed packets; a demuxer error ends them (noted in ``damage``) instead of raising."""
+        demux = self.container.demux(streams)
+        while True:
+            try:
+                yield next(demux)
+            except StopIteration:
+                return
+            except av.error.FFmpegError as e:
+                self.damage.stopped = _short(e)
+                return
+
     def items(self, audio: str | None = "copy"):
         streams = [self.stream] + ([self.audio_stream] if audio and self.audio_stream else [])
-        index, last_pts = 0, None
+        last_pts = None
         step = max(1, int(round(1 / (self.info.rate * self.info.time_base)))) if self.info.rate else 1
-        colour = self.info.colour
+        colour, tb, damage = self.info.colour, self.stream.time_base, self.damage
+        for packet in self._packets(streams):
+            if packet.stream is not self.stream:
+                if packet.dts is not None:
+                    yield from self._audio(packet, audio)
+                continue
+            try:
+                frames = packet.decode()
+            except av.error.FFmpegError:
+                damage.bad_packet(float(packet.pts * tb) if packet.pts is not None and tb else None)
+                continue
+            for vf in frames:
+                pts = vf.pts if vf.pts is not None else (0 if last_pts is None else last_pts + step)
+                if last_pts is not None and pts <= last_pts:
+                    pts = last_pts + 1  # broken timestamps: keep them strictly increasing
+                last_pts = pts
+                rgb = vf.to_ndarray(format="rgb24", src_colorspace=colour.sws_matrix, src_color_range=colour.sws_range)
+                yield "video", Frame(rgb, pts, tb, int(vf.duration or 0), damage.frames)
+                damage.frames += 1
+                damage.end = float((pts + (vf.duration or step)) * tb) if tb else None
+        if damage.summary():
+            log.warning("%s", damage.summary())
+
+    def _audio(self, packet, mode: str | None):
+        """An audio packet as items: itself (copy) or its decoded frames; a damaged one is dropped."""
+        if mode == "copy":
+            yield "audio", packet
+            return
         try:
-            for packet in self.container.demux(streams):
-                if packet.stream is not self.stream:
-                    if packet.dts is None:
-                        continue
-                    yield from (("audio", x) for x in ([packet] if audio == "copy" else packet.decode()))
-                    continue
-                for vf in packet.decode():
-                    pts = vf.pts if vf.pts is not None else (0 if last_pts is None else last_pts + step)
-                    if last_pts is not None and pts <= last_pts:
-                        pts = last_pts + 1  # broken timestamps: keep them strictly increasing
-                    last_pts = pts
-                    rgb = vf.to_ndarray(format="rgb24", src_colorspace=colour.sws_matrix,
-                                        src_color_range=colour.sws_range)
-                    yield "video", Frame(rgb, pts, self.stream.time_base, int(vf.duration or 0), index)
-                    index += 1
-        except av.error.FFmpegError as e:
-            self.truncated_after = index
-            log.warning("input is damaged after frame %d (%s): keeping the %d frames that decoded", index,
-                        _short(e), index)
+            frames = packet.decode()
+        except av.error.FFmpegError:
+            return
+        for f in frames:
+            yield "audio", f
 
     def close(self) -> None:
         self.container.close()

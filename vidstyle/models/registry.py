@@ -2,6 +2,7 @@
 of a model (same architecture, weights trained for one painting), found by the painting's content key."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from dataclasses import dataclass
@@ -32,10 +33,7 @@ class ModelSpec:
         """True when the shipped weights are marked as a draft (still in training, below the quality bar)."""
         if not os.path.exists(self.weights_path):
             return False
-        from safetensors import safe_open
-
-        with safe_open(self.weights_path, "pt") as f:
-            return (f.metadata() or {}).get("draft") == "1"
+        return weights_metadata(self.weights_path).get("draft") == "1"
 
     def load(self, path: str | None = None) -> tuple[torch.nn.Module, bool]:
         """Build with the shipped weights (or those at ``path``: a per-style network); returns (model,
@@ -80,16 +78,27 @@ def style_networks(model: str) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=64)
 def _style_key(path: str, _mtime: float) -> str | None:
-    from safetensors import safe_open
-
     try:
-        with safe_open(path, "pt") as f:
-            return (f.metadata() or {}).get("style_key")
+        return weights_metadata(path).get("style_key")
     except Exception:  # noqa: BLE001 - a torn or foreign file is not a per-style network
         return None
 
 
 def get(name: str) -> ModelSpec:
+    """A registered model, or a weights file written by ``vidstyle.train.ship`` (its metadata names the
+    architecture): ``--model my_fast.safetensors``."""
+    if name.endswith(".safetensors") and os.path.isfile(name):
+        arch = weights_metadata(name).get("model")
+        if arch not in MODELS:
+            raise KeyError(f"{name} does not say which model it holds (write it with vidstyle.train.ship)")
+        return dataclasses.replace(MODELS[arch], name=os.path.basename(name), weights=os.path.abspath(name))
     if name not in MODELS:
-        raise KeyError(f"unknown model '{name}' (available: {', '.join(MODELS)})")
+        raise KeyError(f"unknown model '{name}' (available: {', '.join(MODELS)}, or a .safetensors file)")
     return MODELS[name]
+
+
+def weights_metadata(path: str) -> dict:
+    from safetensors import safe_open
+
+    with safe_open(path, "pt") as f:
+        return f.metadata() or {}

@@ -39,7 +39,8 @@ def ship(checkpoint: str, out: str, draft: bool = False) -> str:
     cfg = ck["config"]
     state = {k: v.detach().half().contiguous() for k, v in ck["model"].items()}
     tmp = out + ".tmp"
-    meta = {"step": str(ck["step"]), "samples": str(ck["samples"])} | ({"draft": "1"} if draft else {})
+    meta = {"model": cfg["model"], "step": str(ck["step"]), "samples": str(ck["samples"])}
+    meta |= {"draft": "1"} if draft else {}
     if cfg.get("style_image"):  # a per-style network: found by its painting's content key
         meta |= {"style_key": image_key(load_image(cfg["style_image"])),
                  "style_name": os.path.basename(cfg["style_image"])}
