@@ -5,7 +5,6 @@ import os
 import pytest
 from conftest import run_cli
 from media_files import make_video
-
 from test_bad_input import assert_one_line_error
 
 
