@@ -1,6 +1,6 @@
 """A style network with one style baked in, as TorchScript or ONNX (``vidstyle export``).
 
-The exported graph takes RGB float (N, 3, H, W) in [0, 1] with any N, H and W (dynamic axes; ONNX: H, W >= 8)
+The exported graph takes RGB float (N, 3, H, W) in [0, 1] with any N and any H, W of at least 48 (dynamic axes)
 and returns the stylized frames at the same size, clamped to [0, 1], as ``Stylizer`` computes them in fp32
 (internal resolution and guided upsampling included). ONNX needs the optional extra: pip install vidstyle[onnx].
 
@@ -18,7 +18,7 @@ from torch import nn
 
 from .errors import VidstyleError
 from .media.files import AtomicFile
-from .models.fast import guided_upsample, internal_size
+from .models.fast import MIN_EDGE_SIDE, edges_fixed, guided_upsample, internal_size
 
 FORMATS = ("onnx", "torchscript")
 OPSET = 18
@@ -40,6 +40,8 @@ class Baked(nn.Module):
         h, w = internal_size(x.shape[-2], x.shape[-1], self.net.internal)
         x_low = F.interpolate(x, size=(h, w), mode="bilinear", antialias=True, align_corners=False)
         y = self.net.decode(self.net.encoder(x_low), self.mean, self.std, self.scales)
+        if self.net.edge_fix:
+            y = edges_fixed(y, x_low)
         return guided_upsample(y, x_low, x).clamp(0.0, 1.0)
 
 
@@ -80,8 +82,8 @@ def _export_onnx(baked: Baked, path: str) -> None:
         import onnxscript  # noqa: F401  (torch.onnx's exporter)
     except ImportError:
         raise VidstyleError("ONNX export needs the optional extra: pip install 'vidstyle[onnx]'") from None
-    dims = {0: torch.export.Dim("n", min=1, max=256), 2: torch.export.Dim("h", min=8, max=8192),
-            3: torch.export.Dim("w", min=8, max=8192)}
+    dims = {0: torch.export.Dim("n", min=1, max=256), 2: torch.export.Dim("h", min=MIN_EDGE_SIDE, max=8192),
+            3: torch.export.Dim("w", min=MIN_EDGE_SIDE, max=8192)}
     # strict (Dynamo) tracing keeps the internal-size arithmetic symbolic; an example above the internal size
     # keeps size coincidences out of the graph
     program = torch.export.export(baked, (torch.rand(2, 3, 720, 1280),), dynamic_shapes={"x": dims}, strict=True)

@@ -20,7 +20,7 @@ def bundled_frames() -> list[np.ndarray]:
     return video + [load_image(f"{ROOT}/samples/photo_chameleon.jpg")]
 
 
-@pytest.mark.parametrize("model", ["adain"])
+@pytest.mark.parametrize("model", ["adain", "fast"])
 def test_shipped_model_paints_no_frame(model):
     st = Stylizer(model=model, device="cpu", disk_cache=False)
     scores = []
@@ -29,6 +29,25 @@ def test_shipped_model_paints_no_frame(model):
             content = cv2.resize(img, hw[::-1], interpolation=cv2.INTER_AREA)
             scores.append(border_score(st(content), content))
     assert np.mean(scores) <= MEAN_MAX and max(scores) <= WORST_MAX, np.round(scores, 1)
+
+
+def test_fix_edges_removes_a_band_and_keeps_the_contents_own_shading():
+    import torch
+
+    from vidstyle.models.fast import fix_edges
+
+    torch.manual_seed(0)
+    x = torch.rand(2, 3, 64, 96) * 0.2 + 0.4
+    x[..., :6, :] *= 0.5  # the content's own dark top edge (a vignette) must stay
+    y = x.clone().requires_grad_(True)
+    painted = y + 0
+    painted = torch.cat([painted[..., :, :-6], painted[..., :, -6:-3] + 0.3, painted[..., :, -3:]], -1)
+    fixed = fix_edges(painted, x)
+    assert (fixed - x).abs().max() < 1e-5  # the band 3-6 px inside the right edge is gone, the vignette kept
+    fixed.sum().backward()
+    assert y.grad is not None and torch.isfinite(y.grad).all()
+    small = torch.rand(1, 3, 40, 40)
+    assert fix_edges(small, small) is small  # too small to have a band and a reference: left alone
 
 
 def test_border_score_sees_a_frame():

