@@ -108,12 +108,22 @@ def test_draw_pairs_is_seeded_distinct_and_honours_holdout(tmp_path):
 
 
 def test_image_mode_bad_input(folders, tmp_path):
-    with pytest.raises(VidstyleError, match="--style must be a folder"):
-        eval_cli(["--content", folders[0], "--style", os.path.join(folders[1], "s0.jpg")])
-    with pytest.raises(VidstyleError, match="--content"):
+    (tmp_path / "notes.txt").write_text("not an image")
+    with pytest.raises(VidstyleError, match="no images in --style"):
+        eval_cli(["--content", folders[0], "--style", str(tmp_path / "notes.txt")])
+    with pytest.raises(VidstyleError, match="--content must name folders or files"):
         eval_cli(["--content", str(tmp_path / "missing"), "--style", folders[1]])
-    with pytest.raises(VidstyleError, match="--pairs"):
+    with pytest.raises(SystemExit):
         eval_cli(["--content", folders[0], "--style", folders[1], "--pairs", "0"])
+
+
+def test_image_mode_takes_files_and_a_second_model(folders, capsys):
+    files = [os.path.join(folders[1], n) for n in sorted(os.listdir(folders[1]))[:2]]
+    assert eval_cli(["--content", folders[0], "--style", *files, "--pairs", "2", "--size", "48", "--json", "-q",
+                     "--model", "fast", "--compare", "adain", "--device", "cpu", "--precision", "fp32"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert set(r["methods"]) == {"model", "compare", "reinhard", "identity"} and r["compare"] == "adain"
+    assert {s for _, s in r["pair_list"]} <= {os.path.basename(f) for f in files}
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ from . import args
 EXAMPLES = """examples:
   vidstyle eval --content photos/ --style paintings/ --pairs 20 --model adain --sheet sheet.png
   vidstyle eval --content photos/ --style paintings/ --holdout --pairs 60 --json
+  vidstyle eval --content samples/photo_*.jpg --style samples/painting_*.jpg --pairs 9 --model fast --compare adain \
+                --sheet sheet.png
   vidstyle eval --video out.mp4 --input in.mp4 --style starry.jpg --sheet flicker.png
 """
 
@@ -18,11 +20,13 @@ def register(sub) -> None:
                               description="Style transfer metrics on image pairs (image mode, --content and "
                               "--style folders) or on a stylized video (video mode, --video and --input).",
                               formatter_class=args.Formatter)
-    p.add_argument("--content", help="image mode: folder of content photos")
-    p.add_argument("--style", help="image mode: folder of style images; video mode: the style image (optional)")
+    p.add_argument("--content", nargs="+", metavar="PATH", help="image mode: folders or files of content photos")
+    p.add_argument("--style", nargs="+", metavar="PATH",
+                   help="image mode: folders or files of style images; video mode: the style image (optional)")
     p.add_argument("--pairs", type=args.int_in(1, 100000), default=20,
                    help="number of (content, style) pairs (default 20)")
     p.add_argument("--model", default="adain", help="style network (default adain)")
+    p.add_argument("--compare", metavar="MODEL", help="image mode: a second model, measured and shown beside")
     p.add_argument("--size", type=args.int_in(args.MIN_SIZE, 4320), default=384,
                    help="content short side in pixels (default 384)")
     p.add_argument("--strength", type=args.float_in(0, 1), default=1.0, help="style strength in [0, 1] (default 1)")

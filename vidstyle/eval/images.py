@@ -17,15 +17,18 @@ from .sheet import thumb, write_sheet
 SHEET_ROWS = 12
 
 
-def draw_pairs(content_dir: str, style_dir: str, n: int, holdout: bool, seed: int) -> list[tuple[str, str]]:
-    """``n`` distinct (content path, style path) pairs drawn with ``seed`` (all pairs when there are fewer)."""
+def draw_pairs(content: str | list[str], style: str | list[str], n: int, holdout: bool,
+               seed: int) -> list[tuple[str, str]]:
+    """``n`` distinct (content path, style path) pairs drawn with ``seed`` (all pairs when there are fewer).
+    content, style: folders of images or image files (one path or several)."""
     lists = []
-    for folder, what in ((content_dir, "--content"), (style_dir, "--style")):
-        if not folder or not os.path.isdir(folder):
-            raise VidstyleError(f"{what} must be a folder of images in image mode, got {folder!r}")
-        paths = list_images(folder, holdout=True if holdout else None)
+    for given, what in ((content, "--content"), (style, "--style")):
+        given = [given] if isinstance(given, str) else list(given or [])
+        if not given or not all(os.path.exists(g) for g in given):
+            raise VidstyleError(f"{what} must name folders or files of images in image mode, got {given}")
+        paths = sorted({p for g in given for p in list_images(g, holdout=True if holdout else None)})
         if not paths:
-            raise VidstyleError(f"no {'hold-out ' if holdout else ''}images in {what} folder {folder}")
+            raise VidstyleError(f"no {'hold-out ' if holdout else ''}images in {what} {' '.join(given)}")
         lists.append(paths)
     contents, styles = lists
     if n < 1:
@@ -73,29 +76,34 @@ def summarize(per_pair: list[dict], identity: str = "identity") -> dict:
 def evaluate_images(args) -> dict:
     """Image mode: stylize the seeded pairs, return the JSON-able result (and write ``args.sheet``).
 
-    args: content, style (folders), pairs, holdout, seed, model, size, strength, device, precision, sheet,
-    quiet (the ``vidstyle eval`` options)."""
+    args: content, style (folders or files), pairs, holdout, seed, model, compare (a second model or None),
+    size, strength, device, precision, sheet, quiet (the ``vidstyle eval`` options)."""
     from ..api import Stylizer
 
     pairs = draw_pairs(args.content, args.style, args.pairs, args.holdout, args.seed)
-    stylizer = Stylizer(style=load_image(pairs[0][1]), model=args.model, device=args.device,
-                        precision=args.precision, strength=args.strength)
-    device = stylizer.device
+    names = {"model": args.model} | ({"compare": args.compare} if args.compare else {})
+    stylizers = {k: Stylizer(style=load_image(pairs[0][1]), model=m, device=args.device, precision=args.precision,
+                             strength=args.strength) for k, m in names.items()}
+    device = stylizers["model"].device
     per_pair, thumbs = [], []
     progress = Progress(len(pairs), unit="pairs", quiet=args.quiet)
     for content_path, style_path in pairs:
         content = _resized(load_image(content_path, "content"), args.size)
         style = load_image(style_path)
-        stylizer.set_style(style)
-        images = {"model": stylizer(content), "reinhard": metrics.reinhard(content, style), "identity": content}
+        images = {}
+        for k, st in stylizers.items():
+            st.set_style(style)
+            images[k] = st(content)
+        images |= {"reinhard": metrics.reinhard(content, style), "identity": content}
         per_pair.append(pair_metrics(images, "identity", metrics.style_stats(style, device), device))
         if args.sheet and len(thumbs) < SHEET_ROWS:
-            thumbs.append([thumb(a) for a in (content, style, images["model"], images["reinhard"])])
+            thumbs.append([thumb(a) for a in (content, style, *(images[k] for k in names), images["reinhard"])])
         progress.update(1)
     progress.close()
     if args.sheet:
-        write_sheet(args.sheet, thumbs, ["content", "style", args.model, "reinhard"])
-    return {"mode": "image", "model": args.model, "trained": stylizer.trained, "pairs": len(pairs),
+        write_sheet(args.sheet, thumbs, ["content", "style", *names.values(), "reinhard"])
+    return {"mode": "image", "model": args.model, "compare": args.compare, "trained": stylizers["model"].trained,
+            "pairs": len(pairs),
             "size": args.size, "strength": args.strength, "holdout": args.holdout, "seed": args.seed,
             "methods": summarize(per_pair),
             "pair_list": [[os.path.basename(c), os.path.basename(s)] for c, s in pairs]}

@@ -11,7 +11,7 @@ def format_table(result: dict) -> str:
                                       ("border", "border"), ("border_max", "border_worst")]
     methods = result["methods"]
     cols = [c for c in cols if any(c[1] in m or c[1] in m.get("ratios", {}) for m in methods.values())]
-    name = lambda k: result["model"] if k == "model" else k  # noqa: E731
+    name = lambda k: result.get(k) or k if k in ("model", "compare") else k  # noqa: E731
     width = max(len(name(k)) for k in methods) + 2
     lines = [_caption(result), "".ljust(width) + "".join(f"{h:>11}" for h, _ in cols)]
     for k, m in methods.items():

@@ -68,7 +68,8 @@ def video_style_metrics(outs: list[np.ndarray], ins: list[np.ndarray], style: np
 def evaluate_video(args) -> dict:
     """Video mode: warping errors of ``args.video`` and ``args.input``, plus losses against ``args.style``
     when given (args: video, input, style, max_frames, sheet, device, quiet)."""
-    style = load_image(args.style) if args.style else None
+    style_path = args.style[0] if isinstance(args.style, list) and args.style else args.style
+    style = load_image(style_path) if style_path else None
     if args.max_frames < 2:
         raise VidstyleError(f"--max-frames must be at least 2, got {args.max_frames}")
     out_c, n_out = open_video(args.video, "output video (--video)")
@@ -109,7 +110,7 @@ def evaluate_video(args) -> dict:
         for k in methods:
             methods[k].update(losses[k])
     return {"mode": "video", "video": args.video, "input": args.input, "frames": frames,
-            "style": args.style, "methods": methods}
+            "style": style_path, "methods": methods}
 
 
 def flicker_row(i0: np.ndarray, i1: np.ndarray, o0: np.ndarray, o1: np.ndarray) -> list[Image.Image]:
