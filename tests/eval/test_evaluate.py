@@ -109,7 +109,7 @@ def test_draw_pairs_is_seeded_distinct_and_honours_holdout(tmp_path):
 
 def test_image_mode_bad_input(folders, tmp_path):
     (tmp_path / "notes.txt").write_text("not an image")
-    with pytest.raises(VidstyleError, match="no images in --style"):
+    with pytest.raises(VidstyleError, match="not a readable image"):
         eval_cli(["--content", folders[0], "--style", str(tmp_path / "notes.txt")])
     with pytest.raises(VidstyleError, match="--content must name folders or files"):
         eval_cli(["--content", str(tmp_path / "missing"), "--style", folders[1]])
