@@ -40,6 +40,10 @@ def test_bench_rows_per_backend_as_json():
     assert rows["torch"]["e2e_fps"] > 0 and rows["torch"]["temporal"] == "flow"
     assert rows["torch"]["temporal_ms"] > 0 and 0 < rows["torch"]["temporal_share"] < 1
     assert rows["onnxruntime"]["precision"] == "float32" and "e2e_fps" not in rows["onnxruntime"]
+    from vidstyle.runtime.device import cpu_has_bf16
+
+    timed = {row["precision"] for row in out["rows"] if row["backend"] == "torch"}  # both, where bf16 is native
+    assert timed == ({"float32", "bfloat16"} if cpu_has_bf16() else {"float32"}) and "bf16" in out["machine"]
 
 
 def test_onnxruntime_backend_refuses_adain():

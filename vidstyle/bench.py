@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .errors import VidstyleError
-from .runtime.device import machine, resolve_device
+from .runtime.device import cpu_has_bf16, machine, resolve_device
 
 BACKENDS = ("torch", "onnxruntime")
 
@@ -124,11 +124,21 @@ def _temporal(mode: str):
     return make_temporal(mode)
 
 
-def run_bench(models: list[str], sizes: list[int], device: str = "auto", precision: str = "auto", batch: int = 4,
-              frames: int = 60, seconds: float = 5.0, e2e: bool = True, temporal: str = "off",
+def bench_precisions(device: torch.device, asked: list[str] | None = None) -> list[str]:
+    """The precisions to time: those ``asked`` for, else fp16 on CUDA, and fp32 plus bf16 (where the CPU has
+    native bf16) on a CPU, since many CPUs (AVX2 only) run fp32."""
+    if asked and asked != ["auto"]:
+        return list(asked)
+    if device.type == "cuda":
+        return ["fp16"]
+    return ["fp32", "bf16"] if cpu_has_bf16() else ["fp32"]
+
+
+def run_bench(models: list[str], sizes: list[int], device: str = "auto", precisions: list[str] | None = None,
+              batch: int = 4, frames: int = 60, seconds: float = 5.0, e2e: bool = True, temporal: str = "off",
               quiet: bool = False, backends: tuple[str, ...] = ("torch",)) -> dict:
-    """Benchmark each model x size x backend ('torch' or 'onnxruntime'; the latter model-only, fp32, CPU,
-    ``fast`` only); returns {"machine": str, "rows": [dict]}."""
+    """Benchmark each model x precision x size x backend ('torch' or 'onnxruntime'; the latter model-only,
+    fp32, CPU, ``fast`` only); returns {"machine": str, "rows": [dict]}."""
     from .api import Stylizer, default_model_name
 
     unknown = set(backends) - set(BACKENDS)
@@ -136,34 +146,42 @@ def run_bench(models: list[str], sizes: list[int], device: str = "auto", precisi
         raise VidstyleError(f"unknown backend '{sorted(unknown)[0]}' (use {' or '.join(BACKENDS)})")
     dev = resolve_device(device)
     rows = []
+
+    def add(row: dict) -> None:
+        rows.append(row)
+        if not quiet:
+            print(format_row(row), flush=True)
+
     for name in models:
         name = default_model_name(dev) if name == "auto" else name
-        if "onnxruntime" in backends and name != "fast":
+        if "onnxruntime" in backends and not name.startswith("fast"):
             raise VidstyleError(f"the onnxruntime backend runs the exported 'fast' model only, not '{name}'")
-        st = Stylizer(model=name, device=device, precision=precision) if "torch" in backends else None
-        for short in sizes:
+        for precision in bench_precisions(dev, precisions) if "torch" in backends else []:
+            st = Stylizer(model=name, device=device, precision=precision)
+            for short in sizes:
+                add(torch_row(st, name, frame_size(short), batch, frames, seconds, e2e, temporal))
+        for short in sizes if "onnxruntime" in backends else []:
             hw = frame_size(short)
-            for backend in backends:
-                row = {"model": name, "size": f"{hw[1]}x{hw[0]}", "backend": backend, "batch": batch}
-                if backend == "onnxruntime":
-                    row.update(device="cpu", precision="float32",
-                               model_fps=round(onnx_fps(name, hw, batch, seconds), 3))
-                else:
-                    row.update(device=st.device.type, precision=str(st.dtype).replace("torch.", ""),
-                               model_fps=round(model_fps(st, hw, batch, seconds), 3))
-                    if e2e:
-                        with tempfile.TemporaryDirectory() as tmp:
-                            clip = make_clip(os.path.join(tmp, "clip.mp4"), hw, frames)
-                            row["e2e_fps"] = round(e2e_fps(st, clip, batch, temporal), 3)
-                            row["temporal"] = temporal
-                            if temporal != "off":
-                                ms = temporal_ms(st, clip, batch, temporal)
-                                row["temporal_ms"] = round(ms, 3)
-                                row["temporal_share"] = round(ms * row["e2e_fps"] / 1000, 4)
-                rows.append(row)
-                if not quiet:
-                    print(format_row(row), flush=True)
+            add({"model": name, "size": f"{hw[1]}x{hw[0]}", "backend": "onnxruntime", "batch": batch, "device": "cpu",
+                 "precision": "float32", "model_fps": round(onnx_fps(name, hw, batch, seconds), 3)})
     return {"machine": machine(), "rows": rows}
+
+
+def torch_row(st, name: str, hw: tuple[int, int], batch: int, frames: int, seconds: float, e2e: bool,
+              temporal: str) -> dict:
+    """One PyTorch row: model-only fps and, with ``e2e``, end-to-end fps (and the temporal stage's cost)."""
+    row = {"model": name, "size": f"{hw[1]}x{hw[0]}", "backend": "torch", "batch": batch, "device": st.device.type,
+           "precision": str(st.dtype).replace("torch.", ""), "model_fps": round(model_fps(st, hw, batch, seconds), 3)}
+    if e2e:
+        with tempfile.TemporaryDirectory() as tmp:
+            clip = make_clip(os.path.join(tmp, "clip.mp4"), hw, frames)
+            row["e2e_fps"] = round(e2e_fps(st, clip, batch, temporal), 3)
+            row["temporal"] = temporal
+            if temporal != "off":
+                ms = temporal_ms(st, clip, batch, temporal)
+                row["temporal_ms"] = round(ms, 3)
+                row["temporal_share"] = round(ms * row["e2e_fps"] / 1000, 4)
+    return row
 
 
 def format_row(r: dict) -> str:

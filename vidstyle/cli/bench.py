@@ -18,7 +18,9 @@ def register(sub) -> None:
     p.add_argument("--model", nargs="+", default=["auto"], help="model(s) to measure")
     p.add_argument("--size", nargs="+", type=args.int_in(args.MIN_SIZE, 4320), default=[360],
                    help="frame short side(s), 16:9 (default 360)")
-    args.add_device_options(p)
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--precision", nargs="+", choices=args.PRECISIONS, metavar="P",
+                   help="precision(s) to time (default: fp32 and, where the CPU has native bf16, bf16; fp16 on CUDA)")
     args.add_batch_option(p)
     p.add_argument("--frames", type=args.int_in(2, 10000), default=60,
                    help="frames of the end-to-end clip (default 60)")
@@ -39,7 +41,8 @@ def run(a: argparse.Namespace) -> int:
     from ..runtime.device import machine
 
     if a.live:
-        result = live_bench(a.model[0], a.size[0], a.device, a.precision, a.seconds, temporal=a.temporal)
+        precision = a.precision[0] if a.precision else "auto"
+        result = live_bench(a.model[0], a.size[0], a.device, precision, a.seconds, temporal=a.temporal)
         print(json.dumps(result, indent=2) if a.json else format_live(result))
         return 0
     if not a.json:

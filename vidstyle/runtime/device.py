@@ -63,7 +63,10 @@ def machine() -> str:
             cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
     except OSError:
         pass
-    desc = f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__.split('+')[0]}"
+    cpu_level = getattr(torch.backends, "cpu", None)
+    isa = cpu_level.get_cpu_capability() if cpu_level else "?"
+    isa += " with native bf16" if cpu_has_bf16() else ", no native bf16"
+    desc = f"{cpu}, {os.cpu_count()} cores, {isa}, torch {torch.__version__.split('+')[0]}"
     if torch.cuda.is_available():
         desc += f", {torch.cuda.get_device_name(0)}"
     return desc
