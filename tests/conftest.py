@@ -15,9 +15,10 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("VIDSTYLE_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
-def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run ``python -m vidstyle ARGS`` as a user would; returns the completed process (text output)."""
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+def run_cli(*args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m vidstyle ARGS`` as a user would (``env``: extra environment variables); returns the
+    completed process (text output)."""
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""), **(env or {}))
     return subprocess.run([sys.executable, "-m", "vidstyle", *args], capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=ROOT)
 

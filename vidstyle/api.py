@@ -22,11 +22,13 @@ from .models import registry
 from .models.stats import StatsEMA
 from .runtime.device import configure_threads, resolve_device, resolve_precision
 from .runtime.memory import RESERVE, available_bytes
-from .runtime.tensors import pad_to_multiple, resize_short, to_uint8
+from .runtime.tensors import pad_to_multiple, resize_short
+from .runtime.transfer import FrameIO
 from .styles import StyleCache, default_style, image_key
 
 log = logging.getLogger("vidstyle")
 STYLE_SHORT_SIDE = 512
+CPU_BATCH, CUDA_BATCH = 4, 8  # default frames per call
 
 
 def default_model_name(device: torch.device) -> str:
@@ -72,6 +74,7 @@ class Stylizer:
                  temporal_stats: float = 0.0):
         self.device = resolve_device(device)
         self.dtype = resolve_precision(precision, self.device)
+        self.half_weights = self.device.type == "cuda" and self.dtype != torch.float32
         if self.device.type == "cpu":
             configure_threads()
         else:
@@ -88,6 +91,7 @@ class Stylizer:
             log.warning("model '%s' is untrained: no weights are shipped at %s, so its output will not look like "
                         "the style", self.model_name, spec.weights_path)
         self.spec, self.net = spec, self._prepare(net)
+        self.io, self._halved = FrameIO(self.device), False
         self.nets = {"": self.net}  # per-style networks join on first use
         self.style_nets = registry.style_networks(spec.name) if self.trained else {}
         self.stride = getattr(net, "stride", 1)
@@ -114,7 +118,10 @@ class Stylizer:
         self._strength = float(value)
 
     def _prepare(self, net: torch.nn.Module) -> torch.nn.Module:
-        return net.to(self.device, memory_format=torch.channels_last).eval()
+        """On the device, channels-last, in eval mode; on CUDA in half precision the weights themselves are
+        converted once (autocast would re-cast them on every call)."""
+        net = net.to(self.device, memory_format=torch.channels_last).eval()
+        return net.to(self.dtype) if self.half_weights else net
 
     def network(self, rgb_key: str) -> tuple[str, torch.nn.Module]:
         """(id, network) for a style image's content key: its per-style network when one exists (id = file
@@ -150,7 +157,13 @@ class Stylizer:
         return self.model_name + (" (per-style network)" if getattr(self.style_code, "net", "") else "")
 
     def _autocast(self):
-        return torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype != torch.float32)
+        """bf16 autocast on a CPU; nothing where the weights are already in the run's precision."""
+        enabled = self.dtype != torch.float32 and not self.half_weights
+        return torch.autocast(self.device.type, dtype=self.dtype, enabled=enabled)
+
+    def _input(self, x: torch.Tensor) -> torch.Tensor:
+        """A float batch in the dtype the network takes: the weights' dtype, or fp32 under autocast."""
+        return x.to(self.dtype) if self.half_weights else x
 
     def encode_style(self, style=None):
         """Style image (path, array or PIL image; None = default) -> (name, style code), cached."""
@@ -169,7 +182,7 @@ class Stylizer:
             x = torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float().div(255)
             x = resize_short(x, STYLE_SHORT_SIDE).to(self.device)
             with torch.no_grad(), self._autocast():
-                code = tuple(t.float().cpu() for t in net.encode_style(pad_to_multiple(x, self.stride)[0]))
+                code = tuple(t.float().cpu() for t in net.encode_style(self._input(pad_to_multiple(x, self.stride)[0])))
             self.cache.put(key, code)
         return name, StyleCode((t.to(self.device) for t in code), net_id)
 
@@ -181,17 +194,21 @@ class Stylizer:
         if self.stats_ema is not None:
             self.stats_ema.reset()
 
-    @torch.no_grad()
     def stylize_tensor(self, x: torch.Tensor, out_hw: tuple[int, int] | None = None) -> torch.Tensor:
         """(N, 3, H, W) float in [0, 1] on any device -> (N, 3, H', W') float in [0, 1] on self.device,
         where (H', W') is ``out_hw`` or (H, W)."""
+        with torch.no_grad():
+            return self._stylize(x, out_hw).clone()  # an ordinary tensor, not an inference-mode one
+
+    @torch.inference_mode()
+    def _stylize(self, x: torch.Tensor, out_hw: tuple[int, int] | None = None) -> torch.Tensor:
         x = x.to(self.device, non_blocking=True)
         out_hw = out_hw or tuple(x.shape[-2:])
         if self.size:
             x = resize_short(x, self.size)
         x, hw = pad_to_multiple(x, self.stride)
         with self._autocast():
-            x = x.contiguous(memory_format=torch.channels_last)
+            x = self._input(x).contiguous(memory_format=torch.channels_last)
             net = self.network_for()
             if self.stats_ema is not None and self.smooth_stats:
                 y = net(x, self.style_code, alpha=self.strength, stats_filter=self.stats_ema)
@@ -203,7 +220,41 @@ class Stylizer:
                               antialias=out_hw[0] < y.shape[-2])
         return y.clamp_(0, 1)
 
+    @property
+    def default_batch(self) -> int:
+        """Frames per model call when the user does not say: larger on a GPU, whose throughput needs them."""
+        return CUDA_BATCH if self.device.type == "cuda" else CPU_BATCH
+
+    def submit(self, frames: np.ndarray, out_hw: tuple[int, int] | None = None, pad_to: int | None = None):
+        """Start stylizing uint8 frames (N, H, W, 3); returns an object whose ``result()`` is the uint8
+        (N, H', W', 3) output. On CUDA the call returns once the work is queued, so the caller can prepare
+        the next batch while this one computes and downloads; ``pad_to`` pads a short batch (with its last
+        frame) so that every call has the same shape (cuDNN tunes once per shape)."""
+        n = frames.shape[0]
+        if pad_to and self.device.type == "cuda" and n < pad_to:
+            frames = np.concatenate([frames, np.repeat(frames[-1:], pad_to - n, 0)])
+        y = self._stylize_fitting(self.io.upload(frames), out_hw)
+        return self.io.download(y[:n])
+
+    def _stylize_fitting(self, x: torch.Tensor, out_hw) -> torch.Tensor:
+        """``_stylize``, halving the batch on running out of GPU memory (said once)."""
+        try:
+            return self._stylize(x, out_hw)
+        except torch.OutOfMemoryError:
+            n = x.shape[0]
+            if n == 1:
+                raise VidstyleError(f"out of GPU memory for one {x.shape[-1]}x{x.shape[-2]} frame with model "
+                                    f"{self.model_name}: process it smaller (--size)") from None
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()
+            if not self._halved:
+                log.warning("out of GPU memory at batch %d: going on with smaller batches", n)
+                self._halved = True
+            return torch.cat([self._stylize_fitting(part, out_hw) for part in x.split((n + 1) // 2)])
+
     def __call__(self, frames, out_hw: tuple[int, int] | None = None):
+        """uint8 (N, H, W, 3) or one (H, W, 3) frame -> the same type at ``out_hw`` (default the input's size);
+        float (N, 3, H, W) tensors in [0, 1] -> float tensors."""
         if isinstance(frames, torch.Tensor):
             return self.stylize_tensor(frames, out_hw)
         arr = np.asarray(frames)
@@ -212,11 +263,5 @@ class Stylizer:
             arr = arr[None]
         if arr.ndim != 4 or arr.shape[-1] != 3 or arr.dtype != np.uint8:
             raise VidstyleError(f"frames must be uint8 (N, H, W, 3), got {arr.dtype} {arr.shape}")
-        x = torch.from_numpy(np.require(arr, requirements=("C", "W"))).permute(0, 3, 1, 2)
-        if self.device.type == "cuda":
-            x = x.pin_memory()
-        x = x.to(self.device, non_blocking=True).float().div_(255)
-        y = self.stylize_tensor(x, out_hw)
-        # contiguous (N, H, W, 3): strided frames cost every later OpenCV / PyAV step a copy (3 ms a frame at 480p)
-        out = to_uint8(y)
+        out = self.submit(arr, out_hw).result()
         return out[0] if single else out

@@ -135,7 +135,7 @@ def bench_precisions(device: torch.device, asked: list[str] | None = None) -> li
 
 
 def run_bench(models: list[str], sizes: list[int], device: str = "auto", precisions: list[str] | None = None,
-              batch: int = 4, frames: int = 60, seconds: float = 5.0, e2e: bool = True, temporal: str = "off",
+              batch: int | None = None, frames: int = 60, seconds: float = 5.0, e2e: bool = True, temporal: str = "off",
               quiet: bool = False, backends: tuple[str, ...] = ("torch",)) -> dict:
     """Benchmark each model x precision x size x backend ('torch' or 'onnxruntime'; the latter model-only,
     fp32, CPU, ``fast`` only); returns {"machine": str, "rows": [dict]}."""
@@ -159,11 +159,12 @@ def run_bench(models: list[str], sizes: list[int], device: str = "auto", precisi
         for precision in bench_precisions(dev, precisions) if "torch" in backends else []:
             st = Stylizer(model=name, device=device, precision=precision)
             for short in sizes:
-                add(torch_row(st, name, frame_size(short), batch, frames, seconds, e2e, temporal))
+                add(torch_row(st, name, frame_size(short), batch or st.default_batch, frames, seconds, e2e, temporal))
         for short in sizes if "onnxruntime" in backends else []:
             hw = frame_size(short)
-            add({"model": name, "size": f"{hw[1]}x{hw[0]}", "backend": "onnxruntime", "batch": batch, "device": "cpu",
-                 "precision": "float32", "model_fps": round(onnx_fps(name, hw, batch, seconds), 3)})
+            n = batch or 4
+            add({"model": name, "size": f"{hw[1]}x{hw[0]}", "backend": "onnxruntime", "batch": n, "device": "cpu",
+                 "precision": "float32", "model_fps": round(onnx_fps(name, hw, n, seconds), 3)})
     return {"machine": machine(), "rows": rows}
 
 

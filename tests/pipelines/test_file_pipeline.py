@@ -10,6 +10,7 @@ from media_files import make_video
 from vidstyle.media.decode import FileSource
 from vidstyle.media.writer import VideoFileSink
 from vidstyle.pipelines.file import stylize_file
+from vidstyle.runtime.transfer import Done
 
 
 class Invert:
@@ -19,6 +20,9 @@ class Invert:
 
     def __call__(self, frames, out_hw=None):
         return 255 - frames
+
+    def submit(self, frames, out_hw=None, pad_to=None):
+        return Done(self(frames, out_hw))
 
     def reset_temporal(self):
         """Nothing to forget."""

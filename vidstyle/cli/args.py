@@ -90,9 +90,9 @@ def add_temporal_options(p: argparse.ArgumentParser, help_text: str) -> None:
                    help="how much of the past is kept, in [0, 1)")
 
 
-def add_batch_option(p: argparse.ArgumentParser, default: int = 4) -> None:
-    p.add_argument("--batch", type=int_in(1, MAX_BATCH), default=default,
-                   help=f"frames per model call, 1-{MAX_BATCH} (default {default})")
+def add_batch_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--batch", type=int_in(1, MAX_BATCH),
+                   help=f"frames per model call, 1-{MAX_BATCH} (default: 4 on a CPU, 8 on CUDA)")
 
 
 def check_memory(stylizer, h: int, w: int, batch: int, extra: int = 0) -> None:

@@ -44,15 +44,15 @@ def run(a: argparse.Namespace) -> int:
         if source.dropped and not a.quiet:
             print(f"vidstyle: dropping streams {source.describe_dropped()} (only video and the first audio "
                   "track are kept)", file=sys.stderr)
-        info = source.info
+        info, batch = source.info, a.batch or stylizer.default_batch
         out_w, out_h = a.out_size or (info.width, info.height)
-        in_flight = (QUEUE_BATCHES * 3 + 1) * a.batch * 3 * (info.width * info.height + out_w * out_h)
-        args.check_memory(stylizer, info.height, info.width, a.batch, extra=in_flight)
+        in_flight = (QUEUE_BATCHES * 3 + 1) * batch * 3 * (info.width * info.height + out_w * out_h)
+        args.check_memory(stylizer, info.height, info.width, batch, extra=in_flight)
         sink = VideoFileSink(a.output, info, a.out_size, crf=a.crf, preset=a.preset, audio_stream=source.audio_stream)
     except BaseException:
         source.close()
         raise
-    stats = stylize_file(source, sink, stylizer, temporal=temporal, batch=a.batch, quiet=a.quiet)
+    stats = stylize_file(source, sink, stylizer, temporal=temporal, batch=batch, quiet=a.quiet)
     if not a.quiet:
         note = " (input damaged: see the warning above)" if source.damage.summary() else ""
         print(f"{a.output}: {stats.frames} frames in {stats.seconds:.1f} s, {stats.fps:.2f} fps, "

@@ -253,7 +253,7 @@ class StyleMapper(nn.Module):
 
     def forward(self, stats: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         v = torch.cat([t.float().flatten(1) for layer in STYLE_LAYERS for t in stats[layer]], 1)
-        h = F.relu(self.hidden(torch.log1p(v)))
+        h = F.relu(self.hidden(torch.log1p(v).to(self.hidden.weight.dtype)))
         mean, log_std = self.adain(h).chunk(2, 1)
         return mean[..., None, None], log_std.exp()[..., None, None], 1 + self.mod(h)
 

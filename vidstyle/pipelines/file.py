@@ -95,17 +95,26 @@ def next_batch(src: Pipe, batch: int, held: Frame | None) -> tuple[list[Frame], 
 
 
 def model_stage(stylizer, src: Pipe, out: Pipe, batch: int) -> None:
-    """Stylize batches from ``src`` at the processing size; hand (frame, stylized, size) items to ``out``."""
-    held, ended = None, False
+    """Stylize batches from ``src`` at the processing size; hand (frame, stylized, size) items to ``out``.
+    One batch stays in flight: batch k is handed on while batch k+1 computes (on CUDA, asynchronously)."""
+    held, ended, pending = None, False, None
     while not ended:
         frames, held, ended = next_batch(src, batch, held)
-        if not frames:
-            continue
-        proc = processing_size(*frames[0].rgb.shape[:2], stylizer.size)
-        for f, y in zip(frames, stylizer(np.stack([f.rgb for f in frames]), out_hw=proc)):
-            if not out.put((f, y, proc)):
-                return
-    out.put(END)
+        job = None
+        if frames:
+            proc = processing_size(*frames[0].rgb.shape[:2], stylizer.size)
+            job = (frames, stylizer.submit(np.stack([f.rgb for f in frames]), out_hw=proc, pad_to=batch), proc)
+        if pending is not None and not hand_on(pending, out):
+            return
+        pending = job
+    if pending is None or hand_on(pending, out):
+        out.put(END)
+
+
+def hand_on(job: tuple, out: Pipe) -> bool:
+    """Put a submitted batch's (frame, stylized, size) items into ``out``; False once stopped."""
+    frames, result, proc = job
+    return all(out.put((f, y, proc)) for f, y in zip(frames, result.result()))
 
 
 def temporal_stage(temporal, src: Pipe, out: Pipe, out_hw: tuple[int, int]) -> None:
