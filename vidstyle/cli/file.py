@@ -25,6 +25,10 @@ def register(sub) -> None:
                    help=f"x264 preset: {', '.join(args.X264_PRESETS)} (default veryfast)")
     p.add_argument("--out-size", type=args.size_arg, help="output WxH (default: the input's size)")
     args.add_temporal_options(p, "temporal consistency (default flow: optical-flow guided blending, no flicker)")
+    p.add_argument("--hwaccel", choices=["auto", "on", "off"], default="auto",
+                   help="decode on the GPU (NVDEC); auto: on CUDA runs, where the machine can (default auto)")
+    p.add_argument("--encoder", choices=["auto", "x264", "nvenc"], default="auto",
+                   help="H.264 encoder; auto: NVENC on CUDA runs where it opens, else x264 (default auto)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
     p.set_defaults(func=run)
@@ -33,12 +37,15 @@ def register(sub) -> None:
 def run(a: argparse.Namespace) -> int:
     from ..media.decode import FileSource
     from ..media.files import check_output_path
+    from ..media.hardware import pick_encoder
     from ..media.writer import VideoFileSink
     from ..pipelines.file import QUEUE_BATCHES, stylize_file
+    from ..runtime.device import resolve_device
 
     check_output_path(a.output, a.overwrite, (a.input,))
     temporal = args.temporal_stage(a)
-    source = FileSource(a.input)
+    device = resolve_device(a.device).type
+    source = FileSource(a.input, hwaccel=a.hwaccel == "on" or (a.hwaccel == "auto" and device == "cuda"))
     try:
         stylizer = args.stylizer(a, smooth_stats=a.temporal != "off")
         if source.dropped and not a.quiet:
@@ -48,7 +55,8 @@ def run(a: argparse.Namespace) -> int:
         out_w, out_h = a.out_size or (info.width, info.height)
         in_flight = (QUEUE_BATCHES * 3 + 1) * batch * 3 * (info.width * info.height + out_w * out_h)
         args.check_memory(stylizer, info.height, info.width, batch, extra=in_flight)
-        sink = VideoFileSink(a.output, info, a.out_size, crf=a.crf, preset=a.preset, audio_stream=source.audio_stream)
+        sink = VideoFileSink(a.output, info, a.out_size, crf=a.crf, preset=a.preset, audio_stream=source.audio_stream,
+                             encoder=pick_encoder(a.encoder, device))
     except BaseException:
         source.close()
         raise

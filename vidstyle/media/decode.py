@@ -12,6 +12,7 @@ import av
 from ..errors import VidstyleError
 from .colour import describe
 from .frame import Frame, VideoInfo
+from .hardware import open_cuda_decoding
 
 log = logging.getLogger("vidstyle")
 DEFAULT_RATE = Fraction(25)  # when a file states no frame rate
@@ -88,9 +89,13 @@ class FileSource:
     skipped (``None``). Damage is survived: a packet that does not decode is skipped, a cut file ends where
     it ends, and ``damage`` says what was lost (also logged as one warning)."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, hwaccel: bool = False):
+        """``hwaccel``: decode on the GPU (CUDA) when the machine can, else on the CPU after a notice."""
         self.path = path
         self.container = open_input(path)
+        if hwaccel and (gpu := open_cuda_decoding(path)) is not None:
+            self.container.close()
+            self.container = gpu
         if not self.container.streams.video:
             self.container.close()
             raise VidstyleError(f"input has no video stream: {path}")

@@ -17,6 +17,7 @@ from .colour import Colour, default_colour
 VP9_CRF_OFFSET = 12  # libvpx-vp9's crf scale is coarser: x264 crf 18 looks like VP9 crf 30
 X264_FILE = {"bf": "0"}  # no B-frames: exact track duration with variable frame rate
 VP9_FILE = {"b": "0", "deadline": "realtime", "cpu-used": "8", "row-mt": "1"}
+NVENC_FILE = {"preset": "p5", "tune": "hq", "rc": "vbr", "b": "0", "bf": "0"}  # constant quality (cq), as crf
 X264_LIVE = {"preset": "ultrafast", "tune": "zerolatency", "bf": "0", "crf": "23"}  # plus a keyframe a second
 
 
@@ -70,8 +71,12 @@ class VideoEncoder:
 
 
 def file_encoder(container, webm: bool, size: tuple[int, int], rate: Fraction, time_base: Fraction, crf: int,
-                 preset: str, rotation: int = 0, colour: Colour | None = None) -> VideoEncoder:
-    """x264 (``preset``, ``crf``) or, for WebM, VP9 at a matching quality: the encoder of ``vidstyle file``."""
+                 preset: str, rotation: int = 0, colour: Colour | None = None, encoder: str = "x264") -> VideoEncoder:
+    """x264 (``preset``, ``crf``), NVENC (``encoder`` 'nvenc', constant quality ``crf``) or, for WebM, VP9 at a
+    matching quality: the encoder of ``vidstyle file``."""
+    if encoder == "nvenc" and not webm:
+        return VideoEncoder(container, "h264_nvenc", size, rate, time_base, {"cq": str(crf)} | NVENC_FILE, rotation,
+                            colour)
     if webm:
         return VideoEncoder(container, "libvpx-vp9", size, rate, time_base,
                             {"crf": str(crf + VP9_CRF_OFFSET)} | VP9_FILE, rotation, colour)

@@ -22,7 +22,7 @@ class VideoFileSink:
     'copy' (packets), 'decode' (decoded frames) or None (no audio)."""
 
     def __init__(self, path: str, info: VideoInfo, size: tuple[int, int] | None = None, crf: int = 18,
-                 preset: str = "veryfast", audio_stream=None):
+                 preset: str = "veryfast", audio_stream=None, encoder: str = "x264"):
         self.path, self.info, self.file = path, info, AtomicFile(path)
         self.requested = size or (info.width, info.height)  # (W, H)
         ext = os.path.splitext(path)[1].lower()
@@ -33,7 +33,7 @@ class VideoFileSink:
         webm = ext == ".webm"
         size = (even(self.requested[0]), even(self.requested[1]))
         self.video = file_encoder(self.out, webm, size, info.rate, info.time_base, crf, preset, info.rotation,
-                                  info.colour)
+                                  info.colour, encoder)
         self.track = AudioTrack(self.out, audio_stream, webm, path) if audio_stream is not None else None
         self.frames = 0
 
