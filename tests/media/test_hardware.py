@@ -14,8 +14,8 @@ def test_asked_for_hardware_codecs_the_run_succeeds_either_way(tmp_path):
     assert probe(str(out))["frames"] == 6
     with av.open(str(out)) as c:
         codec = c.streams.video[0].codec_context.name
-    if nvenc_problem() is None:  # a machine with NVENC: it was used
-        assert codec == "h264"
+    if nvenc_problem() is None:  # a machine with NVENC: it was used, without a fallback
+        assert codec == "h264" and "encoding with x264" not in r.stderr
     else:  # elsewhere: one notice per codec, x264 output
         assert r.stderr.count("encoding with x264") == 1 and r.stderr.count("decoding on the CPU") == 1
         assert codec == "h264"
