@@ -87,15 +87,18 @@ def make_clip(path: str, hw: tuple[int, int], n: int, rate: int = 30) -> str:
     return path
 
 
-def e2e_fps(stylizer, clip: str, batch: int, temporal: str = "off") -> float:
-    """Frames per second of the whole `vidstyle file` pipeline on ``clip`` (output discarded)."""
+def e2e_fps(stylizer, clip: str, batch: int, temporal: str = "off", hwaccel: bool = False,
+            encoder: str = "x264") -> float:
+    """Frames per second of the whole `vidstyle file` pipeline on ``clip`` (output discarded); ``hwaccel``
+    decodes on the GPU and ``encoder`` 'nvenc' encodes on it, where they open."""
     from .media.decode import FileSource
     from .media.writer import VideoFileSink
     from .pipelines.file import stylize_file
 
     with tempfile.TemporaryDirectory() as tmp:
-        source = FileSource(clip)
-        sink = VideoFileSink(os.path.join(tmp, "out.mp4"), source.info, audio_stream=source.audio_stream)
+        source = FileSource(clip, hwaccel=hwaccel)
+        sink = VideoFileSink(os.path.join(tmp, "out.mp4"), source.info, audio_stream=source.audio_stream,
+                             encoder=encoder)
         stats = stylize_file(source, sink, stylizer, temporal=_temporal(temporal), batch=batch, quiet=True)
     return stats.fps
 
