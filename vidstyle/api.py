@@ -66,12 +66,13 @@ class Stylizer:
     strength: style strength alpha in [0, 1]; size: processing short side in pixels (None = the input's).
     temporal_stats: EMA weight in [0, 1) of the content statistics across consecutive calls (video; 0 = off),
     for models that normalize content features (``reset_temporal()`` between clips; ``smooth_stats``
-    switches it off and on).
+    switches it off and on). compile: run the network through ``torch.compile`` (the first frames of each
+    size take a while).
     """
 
     def __init__(self, style=None, model: str = "auto", device: str = "auto", precision: str = "auto",
                  strength: float = 1.0, size: int | None = None, disk_cache: bool = True,
-                 temporal_stats: float = 0.0):
+                 temporal_stats: float = 0.0, compile: bool = False):
         self.device = resolve_device(device)
         self.dtype = resolve_precision(precision, self.device)
         self.half_weights = self.device.type == "cuda" and self.dtype != torch.float32
@@ -91,6 +92,9 @@ class Stylizer:
             log.warning("model '%s' is untrained: no weights are shipped at %s, so its output will not look like "
                         "the style", self.model_name, spec.weights_path)
         self.spec, self.net = spec, self._prepare(net)
+        if compile:  # fixed shapes: one graph per frame size (CUDA graphs on CUDA); off by default until measured
+            self.net = torch.compile(self.net, dynamic=False, mode="reduce-overhead" if self.device.type == "cuda"
+                                     else None)
         self.io, self._halved = FrameIO(self.device), False
         self.nets = {"": self.net}  # per-style networks join on first use
         self.style_nets = registry.style_networks(spec.name) if self.trained else {}

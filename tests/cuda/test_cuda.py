@@ -58,3 +58,10 @@ def test_file_pipeline_on_the_gpu(tmp_path):
     stats = stylize_file(source, sink, st, batch=8, quiet=True)
     assert stats.frames == 20 and probe(str(tmp_path / "out.mp4"))["frames"] == 20
     assert st.stats_ema.state[0].device.type == "cuda"
+
+
+def test_compiled_network_gives_the_same_frames(photo):
+    plain = Stylizer(model="fast", device="cuda", precision="fp16", disk_cache=False)
+    compiled = Stylizer(model="fast", device="cuda", precision="fp16", disk_cache=False, compile=True)
+    frames = np.stack([photo] * 4)
+    assert np.abs(plain(frames).astype(int) - compiled(frames).astype(int)).max() <= 2

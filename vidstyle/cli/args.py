@@ -84,6 +84,11 @@ def add_device_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--precision", default="auto", choices=PRECISIONS)
 
 
+def add_compile_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--compile", action="store_true", help="compile the network with torch.compile (CUDA graphs on "
+                   "CUDA): faster after a slow start of up to a minute per frame size")
+
+
 def add_temporal_options(p: argparse.ArgumentParser, help_text: str) -> None:
     p.add_argument("--temporal", default="flow", choices=TEMPORAL_MODES, help=help_text)
     p.add_argument("--temporal-strength", type=float_in(0, 1, hi_open=True),
@@ -113,7 +118,7 @@ def stylizer(a: argparse.Namespace, style=None, smooth_stats: bool = False):
 
     return Stylizer(style=a.style if style is None else style, model=a.model, device=a.device,
                     precision=a.precision, strength=a.strength, size=a.size,
-                    temporal_stats=TEMPORAL_STATS if smooth_stats else 0.0)
+                    temporal_stats=TEMPORAL_STATS if smooth_stats else 0.0, compile=getattr(a, "compile", False))
 
 
 def temporal_stage(a: argparse.Namespace, mode: str | None = None):

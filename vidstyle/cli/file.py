@@ -19,6 +19,7 @@ def register(sub) -> None:
     p.add_argument("output", metavar="OUT", help="output video (.mp4, .mkv, .mov: H.264; .webm: VP9)")
     args.add_model_options(p)
     args.add_batch_option(p)
+    args.add_compile_option(p)
     p.add_argument("--crf", type=args.int_in(0, args.MAX_CRF), default=18,
                    help=f"encoder quality, 0-{args.MAX_CRF}, lower is better (default 18)")
     p.add_argument("--preset", default="veryfast", choices=args.X264_PRESETS, metavar="PRESET",

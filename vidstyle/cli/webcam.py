@@ -35,6 +35,7 @@ def register(sub) -> None:
     p.add_argument("--fps", type=args.float_in(1, 240), default=30.0,
                    help="camera frame rate to ask for; rate of the stream and "
                    "recording (default 30)")
+    args.add_compile_option(p)
     args.add_temporal_options(p, "temporal smoothing (default flow: ~4 ms a frame at 640x480 on 2 CPU cores; ema is "
                               "cheaper and ghosts on motion)")
     p.add_argument("--preview", action=argparse.BooleanOptionalAction, default=True,
