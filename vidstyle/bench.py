@@ -139,43 +139,53 @@ def bench_precisions(device: torch.device, asked: list[str] | None = None) -> li
 
 def run_bench(models: list[str], sizes: list[int], device: str = "auto", precisions: list[str] | None = None,
               batch: int | None = None, frames: int = 60, seconds: float = 5.0, e2e: bool = True, temporal: str = "off",
-              quiet: bool = False, backends: tuple[str, ...] = ("torch",)) -> dict:
-    """Benchmark each model x precision x size x backend ('torch' or 'onnxruntime'; the latter model-only,
-    fp32, CPU, ``fast`` only); returns {"machine": str, "rows": [dict]}."""
+              quiet: bool = False, backends: tuple[str, ...] = ("torch",), rounds: int = 1) -> dict:
+    """Benchmark each size x model x precision x backend ('torch' or 'onnxruntime'; the latter model-only,
+    fp32, CPU, ``fast`` only); returns {"machine": str, "rows": [dict]}. With ``rounds`` > 1 the model-only
+    timings of all models and precisions are interleaved, round after round, and each row gives their median
+    and range: on a shared machine only such side-by-side numbers compare."""
     from .api import Stylizer, default_model_name
 
     unknown = set(backends) - set(BACKENDS)
     if unknown:
         raise VidstyleError(f"unknown backend '{sorted(unknown)[0]}' (use {' or '.join(BACKENDS)})")
     dev = resolve_device(device)
+    names = [default_model_name(dev) if name == "auto" else name for name in models]
+    if "onnxruntime" in backends and any(not n.startswith("fast") for n in names):
+        bad = next(n for n in names if not n.startswith("fast"))
+        raise VidstyleError(f"the onnxruntime backend runs the exported 'fast' model only, not '{bad}'")
+    runs = [(n, Stylizer(model=n, device=device, precision=p)) for n in names
+            for p in (bench_precisions(dev, precisions) if "torch" in backends else [])]
     rows = []
-
-    def add(row: dict) -> None:
-        rows.append(row)
-        if not quiet:
-            print(format_row(row), flush=True)
-
-    for name in models:
-        name = default_model_name(dev) if name == "auto" else name
-        if "onnxruntime" in backends and not name.startswith("fast"):
-            raise VidstyleError(f"the onnxruntime backend runs the exported 'fast' model only, not '{name}'")
-        for precision in bench_precisions(dev, precisions) if "torch" in backends else []:
-            st = Stylizer(model=name, device=device, precision=precision)
-            for short in sizes:
-                add(torch_row(st, name, frame_size(short), batch or st.default_batch, frames, seconds, e2e, temporal))
-        for short in sizes if "onnxruntime" in backends else []:
-            hw = frame_size(short)
-            n = batch or 4
-            add({"model": name, "size": f"{hw[1]}x{hw[0]}", "backend": "onnxruntime", "batch": n, "device": "cpu",
-                 "precision": "float32", "model_fps": round(onnx_fps(name, hw, n, seconds), 3)})
+    for short in sizes:
+        hw = frame_size(short)
+        timings = [[] for _ in runs]
+        for _ in range(rounds):
+            for i, (_, st) in enumerate(runs):
+                timings[i].append(model_fps(st, hw, batch or st.default_batch, seconds))
+        new = [torch_row(st, n, hw, batch or st.default_batch, timings[i], frames, e2e, temporal)
+               for i, (n, st) in enumerate(runs)]
+        new += [onnx_row(n, hw, batch or 4, seconds) for n in names if "onnxruntime" in backends]
+        for row in new:
+            rows.append(row)
+            if not quiet:
+                print(format_row(row), flush=True)
     return {"machine": machine(), "rows": rows}
 
 
-def torch_row(st, name: str, hw: tuple[int, int], batch: int, frames: int, seconds: float, e2e: bool,
+def onnx_row(name: str, hw: tuple[int, int], batch: int, seconds: float) -> dict:
+    return {"model": name, "size": f"{hw[1]}x{hw[0]}", "backend": "onnxruntime", "batch": batch, "device": "cpu",
+            "precision": "float32", "model_fps": round(onnx_fps(name, hw, batch, seconds), 3)}
+
+
+def torch_row(st, name: str, hw: tuple[int, int], batch: int, timings: list[float], frames: int, e2e: bool,
               temporal: str) -> dict:
-    """One PyTorch row: model-only fps and, with ``e2e``, end-to-end fps (and the temporal stage's cost)."""
+    """One PyTorch row: model-only fps (the median of ``timings``, and their range when there are several)
+    and, with ``e2e``, end-to-end fps (and the temporal stage's cost)."""
     row = {"model": name, "size": f"{hw[1]}x{hw[0]}", "backend": "torch", "batch": batch, "device": st.device.type,
-           "precision": str(st.dtype).replace("torch.", ""), "model_fps": round(model_fps(st, hw, batch, seconds), 3)}
+           "precision": str(st.dtype).replace("torch.", ""), "model_fps": round(float(np.median(timings)), 3)}
+    if len(timings) > 1:
+        row["model_fps_range"] = [round(min(timings), 2), round(max(timings), 2)]
     if e2e:
         with tempfile.TemporaryDirectory() as tmp:
             clip = make_clip(os.path.join(tmp, "clip.mp4"), hw, frames)
@@ -191,8 +201,9 @@ def torch_row(st, name: str, hw: tuple[int, int], batch: int, frames: int, secon
 def format_row(r: dict) -> str:
     e2e = f"{r['e2e_fps']:8.2f}" if "e2e_fps" in r else "       -"
     stage = f"  {r['temporal_ms']:.2f} ms = {r['temporal_share']:.0%} of a frame" if "temporal_ms" in r else ""
+    spread = f" ({r['model_fps_range'][0]:.1f}-{r['model_fps_range'][1]:.1f})" if "model_fps_range" in r else ""
     return (f"{r['model']:8s} {r['size']:>10s} {r['backend']:11s} {r['device']:5s} {r['precision']:9s} "
-            f"{r['batch']:5d} {r['model_fps']:10.2f} {e2e}{stage}")
+            f"{r['batch']:5d} {r['model_fps']:10.2f}{spread} {e2e}{stage}")
 
 
 HEADER = (f"{'model':8s} {'size':>10s} {'backend':11s} {'dev':5s} {'precision':9s} {'batch':>5s} {'model fps':>10s} "

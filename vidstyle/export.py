@@ -41,7 +41,7 @@ class Baked(nn.Module):
         x_low = F.interpolate(x, size=(h, w), mode="bilinear", antialias=True, align_corners=False)
         y = self.net.decode(self.net.encoder(x_low), self.mean, self.std, self.scales)
         if self.net.edge_fix:
-            y = edges_fixed(y, x_low)
+            y = edges_fixed(y.float(), x_low)
         return guided_upsample(y, x_low, x).clamp(0.0, 1.0)
 
 

@@ -9,6 +9,7 @@ from . import args
 EXAMPLES = """examples:
   vidstyle bench --model adain --size 360
   vidstyle bench --model fast --size 360 720 --backend torch onnxruntime --temporal flow
+  vidstyle bench --model fast-v1 fast --no-e2e --rounds 5 --seconds 2   # side by side, median of 5
   vidstyle bench --live --model fast --size 480
 """
 
@@ -25,6 +26,8 @@ def register(sub) -> None:
     p.add_argument("--frames", type=args.int_in(2, 10000), default=60,
                    help="frames of the end-to-end clip (default 60)")
     p.add_argument("--seconds", type=args.float_in(0.1, 3600), default=5.0, help="time per model-only measurement")
+    p.add_argument("--rounds", type=args.int_in(1, 100), default=1, help="model-only timings interleaved across "
+                   "models and precisions this many times; rows give the median and range (default 1)")
     p.add_argument("--temporal", default="off", choices=args.TEMPORAL_MODES,
                    help="temporal mode for the end-to-end run")
     p.add_argument("--backend", nargs="+", default=["torch"], choices=["torch", "onnxruntime"],
@@ -49,7 +52,7 @@ def run(a: argparse.Namespace) -> int:
         print(f"machine: {machine()}")
         print(HEADER)
     result = run_bench(a.model, a.size, a.device, a.precision, a.batch, a.frames, a.seconds, a.e2e,
-                       a.temporal, quiet=a.json, backends=tuple(a.backend))
+                       a.temporal, quiet=a.json, backends=tuple(a.backend), rounds=a.rounds)
     if a.json:
         print(json.dumps(result, indent=2))
     return 0
