@@ -11,7 +11,7 @@ from vidstyle import export
 from vidstyle.cli import export as export_cmd
 from vidstyle.models.fast import build
 
-SIZES = [(1, 50, 70), (2, 64, 96), (1, 380, 500)]  # below and above the internal size: dynamic N, H, W
+SIZES = [(1, 64, 70), (2, 72, 96), (1, 380, 500)]  # below and above the internal size: dynamic N, H, W
 
 
 @pytest.fixture(scope="module")
