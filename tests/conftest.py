@@ -11,8 +11,10 @@ SHARED = os.path.join(ROOT, "..", "shared", "data")
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
-    """Style codes are cached per test session, never in the user's cache."""
+    """Style codes are cached per test session, never in the user's cache; the user's data folder (style library,
+    per-style weights) is an empty one per test session."""
     monkeypatch.setenv("VIDSTYLE_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.getbasetemp() / "data"))
 
 
 def run_cli(*args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -25,6 +25,7 @@ def test_no_preview_and_no_other_output_is_an_error_here(tmp_path):
     clip = make_video(str(tmp_path / "cam.mp4"), n=5, size=(64, 48), audio=None)
     r = run_cli("webcam", "--camera", clip, "--model", "adain", timeout=60)
     assert r.returncode == 2 and "no preview" in r.stderr and "--no-preview" in r.stderr
+    assert "vidstyle serve" in r.stderr  # the browser preview that needs no GUI build
     assert "Traceback" not in r.stderr
 
 

@@ -3,16 +3,20 @@ flag and its allowed range."""
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
 
 from ..errors import VidstyleError
 
 PRECISIONS = ["auto", "fp32", "fp16", "bf16"]
+COLOUR_MODES = ["luma", "match"]  # --preserve-color (vidstyle.models.colour.MODES)
 TEMPORAL_MODES = ["off", "ema", "flow"]
 X264_PRESETS = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"]
 TEMPORAL_STATS = 0.7  # EMA weight of the content statistics across frames while temporal smoothing is on
 MIN_SIZE, MAX_SIZE = 16, 8192  # processing short side, and any frame side, in pixels
 MAX_BATCH = 64
 MAX_CRF = 51
+MIN_TILE = 64  # smallest --tile side in pixels
 
 
 class Formatter(argparse.RawDescriptionHelpFormatter):
@@ -67,16 +71,47 @@ def size_arg(text: str) -> tuple[int, int]:
 
 def add_model_options(p: argparse.ArgumentParser, style_help: str = "style image (default: the bundled "
                       "Starry Night)", multi_style: bool = False) -> None:
-    """--style, --strength, --model, --size, --device, --precision."""
-    if multi_style:
-        p.add_argument("--style", nargs="+", metavar="IMG", help=style_help)
+    """--style, --strength, --model, --preserve-color, --size, --device, --precision."""
+    style_help += "; an image, a library name (`vidstyle styles`), random, group:K, or a mix, e.g. a.jpg:0.7,b.jpg:0.3"
+    if multi_style:  # resolved by the command (style_values): group:K there gives the whole group
+        p.add_argument("--style", nargs="+", metavar="STYLE", help=style_help)
     else:
-        p.add_argument("--style", metavar="IMG", help=style_help)
+        p.add_argument("--style", type=style_arg, metavar="STYLE", help=style_help)
     p.add_argument("--strength", type=float_in(0, 1), default=1.0, help="style strength in [0, 1] (default 1)")
-    p.add_argument("--model", default="auto", help="style network (see `vidstyle styles`; default: auto)")
+    p.add_argument("--model", default="auto", help="style network (see `vidstyle styles`; default: auto), a "
+                   ".safetensors file, or a pytorch/examples fast_neural_style checkpoint FILE.pth (one style each: "
+                   "--style is ignored)")
+    p.add_argument("--preserve-color", choices=COLOUR_MODES, help="keep the content's colours: luma = the "
+                   "stylized luminance with the content's chroma; match = the style's colours matched to the "
+                   "content (video: its first frame) before stylizing (default: the style's colours)")
     p.add_argument("--size", type=int_in(MIN_SIZE, MAX_SIZE),
                    help=f"processing short side in pixels, {MIN_SIZE}-{MAX_SIZE} (default: the input's)")
     add_device_options(p)
+
+
+def style_arg(text: str):
+    """--style: an image path, or a mix [(path, weight)] (see vidstyle.library.spec), random picks said on stderr."""
+    from ..library.spec import Resolver, parse_style
+
+    try:
+        return parse_style(text, Resolver(say=_say))
+    except VidstyleError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def style_values(values: list[str] | None) -> list:
+    """Several --style values (webcam): image paths and mixes, a whole group:K value giving its whole group; a
+    bad value is a one-line error naming --style."""
+    from ..library.spec import Resolver, parse_styles
+
+    try:
+        return parse_styles(values or [], Resolver(say=_say))
+    except VidstyleError as e:
+        raise VidstyleError(f"--style: {e}") from None
+
+
+def _say(line: str) -> None:
+    print(f"vidstyle: {line}", file=sys.stderr)
 
 
 def add_device_options(p: argparse.ArgumentParser) -> None:
@@ -100,12 +135,36 @@ def add_batch_option(p: argparse.ArgumentParser) -> None:
                    help=f"frames per model call, 1-{MAX_BATCH} (default: 4 on a CPU, 8 on CUDA)")
 
 
+def add_tile_options(p: argparse.ArgumentParser) -> None:
+    """--tile, --tile-overlap (models that tile: adain)."""
+    p.add_argument("--tile", type=tile_arg, default="auto", metavar="auto|off|PX",
+                   help=f"stylize large frames in overlapping tiles of PX pixels ({MIN_TILE}-{MAX_SIZE}) with "
+                   "whole-frame style statistics, so they fit in memory (adain; fast never needs it); auto: tiles "
+                   "of 512 only for frames that would not fit whole (default auto), e.g. --tile 512")
+    p.add_argument("--tile-overlap", type=int_in(0, MAX_SIZE // 2), metavar="PX",
+                   help="overlap of neighbouring tiles in pixels, at most half the tile; seams are feathered over "
+                   "its middle half (default: the model's, 64 for adain), e.g. --tile-overlap 64")
+
+
+def tile_arg(text: str) -> int | str:
+    """--tile: 'auto', 'off' or a side from MIN_TILE to MAX_SIZE pixels."""
+    if text in ("auto", "off"):
+        return text
+    try:
+        return int_in(MIN_TILE, MAX_SIZE)(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"must be auto, off or a whole number from {MIN_TILE} to {MAX_SIZE}, "
+                                         f"got '{text}'") from None
+
+
 def check_memory(stylizer, h: int, w: int, batch: int, extra: int = 0) -> None:
-    """Refuse, naming --size, frames whose processing would need more memory than the device has free."""
+    """Refuse, naming --size, frames whose processing would need more memory than the device has free (frames
+    the stylizer tiles, with --tile or automatically, count as tiled)."""
     need, free, short = stylizer.memory_fit(h, w, batch, extra)
     if need > free:
         gib = 2**30
         hint = f"use --size {short} or less (processing short side)" if short >= MIN_SIZE else "use a smaller --size"
+        hint += " or tiles (--tile 256)" if getattr(stylizer.network_for(), "tiles", False) else ""
         raise VidstyleError(f"{w}x{h} frames need about {need / gib:.1f} GiB with model {stylizer.model_name} "
                             f"(batch {batch}), more than the {max(free, 0) / gib:.1f} GiB free: {hint}"
                             + (" or --batch 1" if batch > 1 else ""))
@@ -116,9 +175,15 @@ def stylizer(a: argparse.Namespace, style=None, smooth_stats: bool = False):
     statistics over time (video with a temporal mode)."""
     from ..api import Stylizer
 
-    return Stylizer(style=a.style if style is None else style, model=a.model, device=a.device,
-                    precision=a.precision, strength=a.strength, size=a.size,
-                    temporal_stats=TEMPORAL_STATS if smooth_stats else 0.0, compile=getattr(a, "compile", False))
+    st = Stylizer(style=a.style if style is None else style, model=a.model, device=a.device,
+                  precision=a.precision, strength=a.strength, size=a.size,
+                  temporal_stats=TEMPORAL_STATS if smooth_stats else 0.0, compile=getattr(a, "compile", False),
+                  preserve_color=getattr(a, "preserve_color", None),
+                  tile=getattr(a, "tile", "auto"), tile_overlap=getattr(a, "tile_overlap", None))
+    if st.per_style and a.style:
+        logging.getLogger("vidstyle").warning("--model %s is a per-style network (its style is in its weights): "
+                                              "--style is ignored", a.model)
+    return st
 
 
 def temporal_stage(a: argparse.Namespace, mode: str | None = None):

@@ -11,6 +11,8 @@ EXAMPLES = """examples:
   vidstyle eval --content photos/ --style paintings/ --holdout --pairs 60 --json
   vidstyle eval --content samples/photo_*.jpg --style samples/painting_*.jpg --pairs 9 --model fast --compare adain \
                 --sheet sheet.png
+  vidstyle eval --content ../shared/data/content --style ../shared/data/style --holdout --pairs 6 --size 256 \
+                --model adain --optimize 100       # adain and adain refined by Gatys et al., same pairs
   vidstyle eval --video out.mp4 --input in.mp4 --style starry.jpg --sheet flicker.png
 """
 
@@ -27,6 +29,12 @@ def register(sub) -> None:
                    help="number of (content, style) pairs (default 20)")
     p.add_argument("--model", default="adain", help="style network (default adain)")
     p.add_argument("--compare", metavar="MODEL", help="image mode: a second model, measured and shown beside")
+    p.add_argument("--optimize", type=args.int_in(1, 100000), metavar="STEPS",
+                   help="image mode: also refine the model's result by optimisation (Gatys et al., L-BFGS, like "
+                   "`vidstyle image --optimize`) for STEPS steps, measured as the method 'optimized' on the same "
+                   "pairs; slow (seconds per step on a CPU), e.g. --optimize 100")
+    p.add_argument("--style-weight", type=args.float_in(1e6, 1e14), metavar="W",
+                   help="with --optimize: the optimiser's style weight (default 1e11), e.g. --style-weight 1e10")
     p.add_argument("--size", type=args.int_in(args.MIN_SIZE, 4320), default=384,
                    help="content short side in pixels (default 384)")
     p.add_argument("--strength", type=args.float_in(0, 1), default=1.0, help="style strength in [0, 1] (default 1)")
@@ -46,8 +54,11 @@ def register(sub) -> None:
 
 def run(a: argparse.Namespace) -> int:
     """Run image or video mode and print the result."""
+    from ..errors import VidstyleError
     from ..eval.report import format_table
 
+    if a.style_weight is not None and not a.optimize:
+        raise VidstyleError("--style-weight needs --optimize")
     if a.video or a.input:
         from ..eval.video import evaluate_video
 

@@ -9,7 +9,10 @@ from . import args
 EXAMPLES = """examples:
   vidstyle file in.mp4 out.mp4 --style starry.jpg
   vidstyle file in.mp4 out.mp4 --style starry.jpg --strength 0.7 --size 480
+  vidstyle file in.mp4 out.mp4 --style monet:0.5,starry.jpg:0.5   # a library style mixed with a file
   vidstyle file in.mp4 out.webm --model adain --temporal off --overwrite
+  vidstyle file in.mp4 out.mp4 --preserve-color match   # style colours matched to the first frame
+  vidstyle file in.mp4 out.mp4 --model saved_models/mosaic.pth --preserve-color luma
 """
 
 
@@ -19,6 +22,7 @@ def register(sub) -> None:
     p.add_argument("output", metavar="OUT", help="output video (.mp4, .mkv, .mov: H.264; .webm: VP9)")
     args.add_model_options(p)
     args.add_batch_option(p)
+    args.add_tile_options(p)
     args.add_compile_option(p)
     p.add_argument("--crf", type=args.int_in(0, args.MAX_CRF), default=18,
                    help=f"encoder quality, 0-{args.MAX_CRF}, lower is better (default 18)")

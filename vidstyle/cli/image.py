@@ -5,11 +5,17 @@ import argparse
 import sys
 import time
 
-from . import args
+from . import args, optimize
 
 EXAMPLES = """examples:
   vidstyle image photo.jpg painted.png --style samples/painting_hokusai_great_wave_off_kanagawa.jpg
   vidstyle image photo.jpg painted.jpg --model adain --strength 0.8
+  vidstyle image photo.jpg mixed.jpg --style starry.jpg:0.7,wave.jpg:0.3   # a style mix (or library names)
+  vidstyle image photo.jpg any.jpg --style random                  # a style of your library (vidstyle styles)
+  vidstyle image photo_4k.jpg painted.png --model adain --tile 512  # in 512 px tiles (4K in under 4 GiB)
+  vidstyle image photo.jpg painted.jpg --preserve-color luma     # the photo's colours (or: match)
+  vidstyle image photo.jpg candy.jpg --model saved_models/candy.pth   # a fast_neural_style checkpoint
+  vidstyle image photo.jpg best.jpg --model adain --optimize --steps 300   # Gatys et al. from adain (slow)
 """
 
 
@@ -18,6 +24,8 @@ def register(sub) -> None:
     p.add_argument("input", metavar="IN", help="input image (jpg, png, webp, ...)")
     p.add_argument("output", metavar="OUT", help="output image (.jpg, .png, .webp)")
     args.add_model_options(p)
+    args.add_tile_options(p)
+    optimize.add_options(p)
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary")
     p.set_defaults(func=run)
@@ -27,14 +35,20 @@ def run(a: argparse.Namespace) -> int:
     from ..media.files import check_output_path
     from ..media.images import image_format, load_image, write_image
 
+    optimize.check(a)
     check_output_path(a.output, a.overwrite, (a.input,))
     image_format(a.output)
     rgb = load_image(a.input, what="input")
     stylizer = args.stylizer(a)
-    args.check_memory(stylizer, *rgb.shape[:2], batch=1)
     t0 = time.monotonic()
-    write_image(a.output, stylizer(rgb))
+    if a.optimize:
+        out = optimize.optimized(a, stylizer, rgb)
+    else:
+        args.check_memory(stylizer, *rgb.shape[:2], batch=1)
+        out = stylizer(rgb)
+    write_image(a.output, out)
     if not a.quiet:
+        how = f" + {a.steps} optimisation steps" if a.optimize else ""
         print(f"{a.output}: {rgb.shape[1]}x{rgb.shape[0]} in {time.monotonic() - t0:.2f} s, model "
-              f"{stylizer.model_label}, style {stylizer.style_name}", file=sys.stderr)
+              f"{stylizer.model_label}{how}, style {stylizer.style_name}", file=sys.stderr)
     return 0

@@ -7,13 +7,14 @@ import signal
 import sys
 
 from ..errors import VidstyleError
-from . import args, bench, eval, export, file, image, styles, train, webcam
+from . import args, bench, eval, export, file, image, serve, styles, train, webcam
 
-COMMANDS = (file, image, webcam, styles, bench, eval, export, train)
+COMMANDS = (file, image, webcam, serve, styles, bench, eval, export, train)
 EXAMPLES = """examples:
   vidstyle file in.mp4 out.mp4 --style starry.jpg
   vidstyle image photo.jpg painted.png --style samples/painting_hokusai_great_wave_off_kanagawa.jpg
   vidstyle webcam --style starry.jpg --virtual-cam
+  vidstyle serve --host 0.0.0.0
   vidstyle styles
   vidstyle bench --model fast --size 360 720 --temporal flow
   vidstyle eval --content photos/ --style paintings/ --holdout --pairs 60

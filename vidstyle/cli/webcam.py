@@ -14,9 +14,13 @@ EXAMPLES = """examples:
   vidstyle webcam --camera /dev/video2 --resolution 1280x720 --record talk.mp4
   vidstyle webcam --camera clip.mp4 --no-preview --stream udp://127.0.0.1:5000 --stamp --duration 60
   vidstyle webcam --camera rtsp://192.168.1.20/stream --temporal flow
+  vidstyle webcam --style group:2 a.jpg:0.5,b.jpg:0.5  # library group 2 and a mix; n/p cross-fade between them
+  vidstyle webcam --preserve-color luma                # the room's own colours, painted (`c` cycles off/luma/match)
+  vidstyle webcam --model saved_models/candy.pth       # a fast_neural_style per-style network
 
 keys (preview window): n/p next/previous style, +/- strength, t temporal on/off, o original/stylized,
-  s snapshot PNG, q or Esc quit.
+  c colour preservation off/luma/match, s snapshot PNG, q or Esc quit.
+--preserve-color match matches the style's colours to the first frame, again after each style switch or `c`.
 A file given as --camera plays at its own frame rate and the run ends at its end. Without a display (or with
 the headless OpenCV build) there is no preview: the run goes on if another output is set, else it stops.
 In OBS: Sources > Media Source, untick "Local File", Input udp://127.0.0.1:5000, Input Format mpegts.
@@ -35,6 +39,7 @@ def register(sub) -> None:
     p.add_argument("--fps", type=args.float_in(1, 240), default=30.0,
                    help="camera frame rate to ask for; rate of the stream and "
                    "recording (default 30)")
+    args.add_tile_options(p)
     args.add_compile_option(p)
     args.add_temporal_options(p, "temporal smoothing (default flow: ~4 ms a frame at 640x480 on 2 CPU cores; ema is "
                               "cheaper and ghosts on motion)")
@@ -79,11 +84,12 @@ def _outputs(a: argparse.Namespace) -> list:
     return outputs
 
 
-def _style_paths(a: argparse.Namespace) -> list[str]:
+def _style_paths(a: argparse.Namespace) -> list:
+    """The styles n/p cycle through: --style's (images, mixes, library styles), else the bundled paintings."""
     from ..styles import DEFAULT_STYLE, bundled_styles, default_style
 
     if a.style:
-        return a.style
+        return args.style_values(a.style)
     return [default_style()] + [p for p in bundled_styles() if not p.endswith(DEFAULT_STYLE)]
 
 
@@ -95,7 +101,8 @@ def _preview(a: argparse.Namespace, outputs: list):
         return None
     problem = preview_problem()
     if problem and not outputs:
-        raise VidstyleError(f"{problem}; add --virtual-cam, --stream or --record, or --no-preview")
+        raise VidstyleError(f"{problem}; for a preview in a web browser run `vidstyle serve` and open the address it "
+                            "prints, or add --virtual-cam, --stream or --record, or --no-preview")
     if problem:
         print(f"vidstyle: {problem}; going on with the other outputs", file=sys.stderr)
         return None
@@ -104,16 +111,19 @@ def _preview(a: argparse.Namespace, outputs: list):
     return PreviewWindow(a.snapshot_dir)
 
 
-def _session(a: argparse.Namespace, camera, outputs: list, preview):
+def _session(a: argparse.Namespace, camera, outputs: list, preview, paths: list):
     """The live session: the stylizer with every style encoded (so n/p switch instantly), hotkeys, temporal."""
     from ..live.cameras import Capture
     from ..live.controls import Controls
     from ..pipelines.live import LiveSession
 
-    paths = _style_paths(a)
     stylizer = args.stylizer(a, style=paths[0], smooth_stats=True)  # smoothing follows the `t` key
-    styles = [stylizer.encode_style(p) for p in paths]
-    controls = Controls([n for n, _ in styles], a.strength, temporal=a.temporal != "off")
+    if stylizer.per_style:  # one network, one style: nothing for n/p to switch
+        styles = [(stylizer.style_name, stylizer.style_code)]
+    else:
+        styles = [stylizer.encode_style(p) for p in paths]
+    controls = Controls([n for n, _ in styles], a.strength, temporal=a.temporal != "off",
+                        preserve_color=a.preserve_color)
     temporal = args.temporal_stage(a, a.temporal if a.temporal != "off" else DEFAULT_TEMPORAL_MODE)
     return LiveSession(Capture(camera), stylizer, styles, outputs, preview, controls, temporal)
 
@@ -122,12 +132,13 @@ def run(a: argparse.Namespace) -> int:
     from ..live.cameras import open_camera
     from ..live.controls import HELP
 
+    paths = _style_paths(a)  # library names, mixes and groups resolved before any work
     camera = open_camera(a.camera, a.resolution, a.fps)
     outputs = []
     try:
         outputs = _outputs(a)
         preview = _preview(a, outputs)
-        session = _session(a, camera, outputs, preview)  # torch loads once the camera and outputs work
+        session = _session(a, camera, outputs, preview, paths)  # torch loads once the camera and outputs work
     except BaseException:
         for o in outputs:
             o.close()

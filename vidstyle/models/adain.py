@@ -15,6 +15,8 @@ from .vgg import VGG19Encoder, mean_std
 NAME = "adain"
 STRIDE = 8
 BYTES_PER_PIXEL = 1000  # peak working memory per processed pixel and frame (measured: 740-900 on CPU, bf16/fp32)
+TILE_OVERLAP = 64  # default overlap of tiles in pixels (see README "Tiles": PSNR against untiled by overlap)
+TILE_FRAME_BYTES = 96  # tiled: memory per frame pixel besides one tile's work (kept features, input, output)
 WEIGHTS = "adain_decoder.safetensors"
 META = {
     "paper": "Huang & Belongie, Arbitrary Style Transfer in Real-time with Adaptive Instance Normalization, ICCV 2017",
@@ -69,10 +71,22 @@ def adain(content: torch.Tensor, style_mean: torch.Tensor, style_std: torch.Tens
     return ((content.float() - c_mean) / c_std * style_std + style_mean).to(content.dtype)
 
 
+def mean_std_of(parts: list[torch.Tensor], eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel mean and std (each (N, C, 1, 1), fp32) over all pixels of several (N, C, h_i, w_i)
+    feature maps together, as ``mean_std`` of the map they tile."""
+    count = sum(p.shape[-2] * p.shape[-1] for p in parts)
+    mean = sum(p.float().sum(dim=(2, 3), keepdim=True) for p in parts) / count
+    var = sum((p.float() - mean).square().sum(dim=(2, 3), keepdim=True) for p in parts) / count
+    return mean, (var + eps).sqrt()
+
+
 class AdaIN(nn.Module):
     """Encoder + AdaIN + decoder. ``encode_style`` once per style, then ``forward`` per batch."""
 
     stride = STRIDE
+    tiles = True  # large frames may be stylized in tiles (vidstyle.runtime.tiles) with whole-frame statistics
+    tile_overlap, tile_frame_bytes = TILE_OVERLAP, TILE_FRAME_BYTES
+    global_stats = staticmethod(mean_std_of)  # content statistics of a frame from its tiles' core features
 
     def __init__(self, encoder: VGG19Encoder | None = None):
         super().__init__()
@@ -82,7 +96,17 @@ class AdaIN(nn.Module):
     @torch.no_grad()
     def encode_style(self, style: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(1, 3, H, W) style image in [0, 1] -> relu4_1 (mean, std), each (1, 512, 1, 1) fp32."""
+        return self.code_from_stats(self.style_stats(style))
+
+    @torch.no_grad()
+    def style_stats(self, style: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The style's statistics that mix linearly (a weighted mean of them is a style mix): here the code
+        itself, relu4_1 (mean, std), each (1, 512, 1, 1) fp32."""
         return mean_std(self.encoder(style, ("relu4_1",))["relu4_1"])
+
+    def code_from_stats(self, stats: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """``style_stats`` (or a weighted mean of several) -> the code ``forward`` takes (the same tensors)."""
+        return tuple(stats)
 
     @property
     def trainable(self) -> nn.Module:
@@ -98,7 +122,13 @@ class AdaIN(nn.Module):
         ``stats_filter(mean, std)`` may replace the frames' (N, 512, 1, 1) content statistics (temporal EMA)."""
         f = self.content_features(x)
         stats = mean_std(f)
-        t = adain(f, *style_code, content_stats=stats_filter(*stats) if stats_filter else stats)
+        return self.decode_features(f, style_code, alpha, stats_filter(*stats) if stats_filter else stats)
+
+    def decode_features(self, f: torch.Tensor, style_code: tuple[torch.Tensor, torch.Tensor], alpha: float,
+                        stats: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """relu4_1 features (N, 512, h, w) with the content statistics to normalize them by (each (N, 512, 1,
+        1): the features' own, or a whole frame's when ``f`` is one tile of it) -> stylized (N, 3, 8h, 8w)."""
+        t = adain(f, *style_code, content_stats=stats)
         if alpha < 1.0:
             t = alpha * t + (1 - alpha) * f
         return self.decoder(t)

@@ -281,6 +281,7 @@ class Fast(nn.Module):
     shared and kept outside, so the state_dict holds only the model's own ~0.5M parameters."""
 
     stride = STRIDE
+    tiles = False  # never tiled: it works at most INTERNAL px internally (64 B a pixel), so 4K fits whole
 
     def __init__(self, widths: tuple[int, int] = (16, 64), internal: int = INTERNAL, edge_fix: bool = True):
         super().__init__()
@@ -296,6 +297,13 @@ class Fast(nn.Module):
         """(1, 3, H, W) style image in [0, 1] -> code: mean, std (1, 64, 1, 1) and scales (1, 320), fp32.
 
         The style is seen at the scale the content is processed at (short side ``internal``)."""
+        return self.code_from_stats(self.style_stats(style))
+
+    @torch.no_grad()
+    def style_stats(self, style: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The style MLP's input, which mixes linearly (a weighted mean of several styles' is a style mix):
+        (1, 3, H, W) style image in [0, 1] -> VGG19 (mean, std) at each of STYLE_LAYERS, flattened to 8
+        tensors (1, C, 1, 1) fp32, mean before std; seen at short side ``internal`` at most (as frames are)."""
         h, w = style.shape[-2:]
         short = self.net.internal
         if min(h, w) > short:
@@ -303,7 +311,13 @@ class Fast(nn.Module):
             style = F.interpolate(style.float(), size=(round(h * s), round(w * s)), mode="bilinear",
                                   antialias=True, align_corners=False)
         feats = _style_vgg().to(style.device)(style.float(), STYLE_LAYERS)
-        return tuple(t.float() for t in self.mapper({k: mean_std(v) for k, v in feats.items()}))
+        return tuple(t for layer in STYLE_LAYERS for t in mean_std(feats[layer]))
+
+    @torch.no_grad()
+    def code_from_stats(self, stats: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``style_stats`` (or a weighted mean of several) -> code: mean, std (1, 64, 1, 1), scales (1, 320)."""
+        pairs = {layer: (stats[2 * i], stats[2 * i + 1]) for i, layer in enumerate(STYLE_LAYERS)}
+        return tuple(t.float() for t in self.mapper(pairs))
 
     def forward(self, x: torch.Tensor, code, alpha: float = 1.0, stats_filter=None) -> torch.Tensor:
         """(N, 3, H, W) content in [0, 1] -> stylized (N, 3, H, W); alpha in [0, 1] blends with the content.

@@ -10,7 +10,7 @@ from typing import Callable
 
 import torch
 
-from . import adain, fast
+from . import adain, fast, transformernet
 
 WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "weights")
 STYLE_NETWORKS = "styles"  # per-style weights live in WEIGHTS_DIR/styles/<model>/<name>.safetensors
@@ -31,7 +31,7 @@ class ModelSpec:
     @property
     def draft(self) -> bool:
         """True when the shipped weights are marked as a draft (still in training, below the quality bar)."""
-        if not os.path.exists(self.weights_path):
+        if not os.path.exists(self.weights_path) or not self.weights.endswith(".safetensors"):
             return False
         return weights_metadata(self.weights_path).get("draft") == "1"
 
@@ -41,6 +41,8 @@ class ModelSpec:
         path = path or self.weights_path
         if not os.path.exists(path):
             return self.build(None), False
+        if path.endswith(transformernet.EXTENSIONS):
+            return self.build(transformernet.load_state(path)), True
         from safetensors.torch import load_file
 
         return self.build(load_file(path)), True
@@ -85,15 +87,22 @@ def _style_key(path: str, _mtime: float) -> str | None:
 
 
 def get(name: str) -> ModelSpec:
-    """A registered model, or a weights file written by ``vidstyle.train.ship`` (its metadata names the
-    architecture): ``--model my_fast.safetensors``."""
+    """A registered model, a weights file written by ``vidstyle.train.ship`` (its metadata names the
+    architecture): ``--model my_fast.safetensors``, or a pytorch/examples fast_neural_style checkpoint:
+    ``--model candy.pth`` (a per-style network, ``meta['per_style']``)."""
+    if name.endswith(transformernet.EXTENSIONS):
+        if not os.path.isfile(name):
+            raise KeyError(f"--model {name}: no such file")
+        return ModelSpec(os.path.basename(name), transformernet.build, os.path.abspath(name), transformernet.META,
+                         transformernet.BYTES_PER_PIXEL)
     if name.endswith(".safetensors") and os.path.isfile(name):
         arch = weights_metadata(name).get("model")
         if arch not in MODELS:
             raise KeyError(f"{name} does not say which model it holds (write it with vidstyle.train.ship)")
         return dataclasses.replace(MODELS[arch], name=os.path.basename(name), weights=os.path.abspath(name))
     if name not in MODELS:
-        raise KeyError(f"unknown model '{name}' (available: {', '.join(MODELS)}, or a .safetensors file)")
+        raise KeyError(f"unknown model '{name}' (available: {', '.join(MODELS)}, a .safetensors file or a "
+                       "fast_neural_style .pth)")
     return MODELS[name]
 
 

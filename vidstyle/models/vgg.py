@@ -12,6 +12,8 @@ import torch
 from torch import nn
 
 TAPS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+# relu4_2 (Gatys et al.'s content layer) lies inside the relu5_1 stage: after its first conv and ReLU.
+RELU4_2, RELU4_2_MODULES = "relu4_2", 2
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
 WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 WEIGHTS_META = {
@@ -89,12 +91,17 @@ class VGG19Encoder(nn.Module):
         return rgb.flip(1) * 255.0 - self.mean.to(rgb.dtype)
 
     def forward(self, rgb: torch.Tensor, taps: tuple[str, ...] | None = None) -> dict[str, torch.Tensor]:
+        """taps: any of TAPS, and ``relu4_2`` when the encoder reaches relu5_1 (default: all of ``self.taps``)."""
         taps = taps or self.taps
-        last = max(self.taps.index(t) for t in taps)
+        last = max(self.taps.index("relu5_1" if t == RELU4_2 else t) for t in taps)
         x = self.preprocess(rgb)
         out = {}
         for i in range(last + 1):
-            x = self.stages[i](x)
+            if self.taps[i] == "relu5_1" and RELU4_2 in taps:
+                out[RELU4_2] = x = self.stages[i][:RELU4_2_MODULES](x)
+                x = self.stages[i][RELU4_2_MODULES:](x)
+            else:
+                x = self.stages[i](x)
             if self.taps[i] in taps:
                 out[self.taps[i]] = x
         return out

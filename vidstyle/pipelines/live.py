@@ -5,8 +5,9 @@ stylizes the newest frame, one at a time (batch 1: latency before throughput); e
 thread and a one-slot latest-wins queue. So nothing queues up anywhere: when the model is slower than the
 camera, camera frames are dropped and the latency stays one model call plus at most one frame interval.
 The preview window, if any, is pumped by the calling (main) thread, which also turns its hotkeys into
-``Controls`` state that the model thread reads before each frame. All share one stop event: the first
-error anywhere ends the run; every thread is joined before the outputs are finished.
+``Controls`` state that the model thread reads before each frame (a style switch cross-fades: ``fade``). All
+share one stop event: the first error anywhere ends the run; every thread is joined before the outputs are
+finished.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from ..live.controls import Controls
 from ..live.outputs import KEEP
 from ..media.frame import Frame
 from ..runtime.stages import Worker, join_all
+from .fade import StyleFade
 from .frames import processing_size, stylize_frames
 
 log = logging.getLogger("vidstyle")
@@ -69,40 +71,54 @@ class LiveSession:
         self.capture, self.stylizer, self.temporal, self.preview = capture, stylizer, temporal, preview
         self.styles = styles or [(stylizer.style_name, stylizer.style_code)]
         self.outputs = list(outputs)
-        self.controls = controls or Controls([n for n, _ in self.styles], stylizer.strength, temporal is not None)
+        self.controls = controls or Controls([n for n, _ in self.styles], stylizer.strength, temporal is not None,
+                                             getattr(stylizer, "preserve_color", None))
         self.frames = 0
         self.latencies: collections.deque = collections.deque(maxlen=KEEP)  # seconds, the most recent frames
         self.recent: collections.deque = collections.deque(maxlen=OVERLAY_FRAMES)  # (done time, latency)
         self.error: BaseException | None = None
         self.stop = threading.Event()
         self._applied = None  # (style index, temporal on, original) in use by the model thread
+        self.fade = StyleFade(getattr(stylizer, "blend_codes", lambda a, b, w: None))
 
     def status(self) -> str:
         """One line for the preview overlay: fps, latency, style, strength, temporal, original."""
         c, rec = self.controls, list(self.recent)
         fps = (len(rec) - 1) / (rec[-1][0] - rec[0][0]) if len(rec) > 1 and rec[-1][0] > rec[0][0] else 0.0
         lat = 1000 * float(np.median([r[1] for r in rec])) if rec else 0.0
-        mode = "original" if c.original else f"{c.style} {c.strength:.1f}" + (" temporal" if c.temporal else "")
+        mode = "original" if c.original else (f"{c.style} {c.strength:.1f}" + (" temporal" if c.temporal else "")
+                                              + (f" colour {c.preserve_color}" if c.preserve_color else ""))
         return f"{fps:.1f} fps {lat:.0f} ms | {mode}"
 
-    def _apply_controls(self):
-        """Bring the stylizer in line with the controls; returns the temporal stage to use (or None)."""
+    def _apply_controls(self, now: float):
+        """Bring the stylizer in line with the controls for a frame captured at ``now`` (seconds); returns the
+        temporal stage to use (or None). A style switch alone cross-fades (``fade``) where the codes can blend."""
         c, st = self.controls, self.stylizer
         temporal_on = c.temporal and self.temporal is not None
         if (c.style_index, temporal_on, c.original) != self._applied:
-            st.style_name, st.style_code = self.styles[c.style_index]
-            st.smooth_stats = temporal_on
-            st.reset_temporal()  # no smoothing or blending across a switch
-            if self.temporal is not None:
-                self.temporal.reset()
+            name, code = self.styles[c.style_index]
+            switch = self._applied is not None and self._applied[1:] == (temporal_on, c.original) and not c.original
+            if not (switch and getattr(c, "preserve_color", None) != "match"
+                    and self.fade.start(st.style_code, code, now)):
+                self.fade.running = None
+                st.style_code = code
+                st.smooth_stats = temporal_on
+                st.reset_temporal()  # no smoothing or blending across a jump
+                if self.temporal is not None:
+                    self.temporal.reset()
+            st.style_name = name
             self._applied = (c.style_index, temporal_on, c.original)
+        if self.fade.running:
+            st.style_code = self.fade.code(now)
         if st.strength != c.strength:
             st.strength = c.strength
+        if getattr(st, "preserve_color", None) != c.preserve_color:
+            st.preserve_color = c.preserve_color  # 'match' matches the style to the next frame
         return self.temporal if temporal_on else None
 
     def process(self, frame: Frame) -> np.ndarray:
         """The output image for one camera frame: RGB uint8 of the frame's size."""
-        temporal = self._apply_controls()
+        temporal = self._apply_controls(frame.t_capture)
         if self.controls.original:
             return frame.rgb
         hw = frame.rgb.shape[:2]

@@ -1,0 +1,151 @@
+"""`vidstyle serve` in a real browser: Debian's Chromium, headless, with a fake camera fed from a generated clip,
+driven by Playwright (no browser download). Skipped, saying why, where Chromium or the Python packages are
+missing (`.ci/run` installs them; see README, "Browser test")."""
+import os
+
+import numpy as np
+import pytest
+
+pytest.importorskip("aiortc", reason="needs the serve extra: pip install -e '.[serve]'")
+sync_api = pytest.importorskip("playwright.sync_api", reason="needs Playwright: pip install -e '.[test]'")
+
+from vidstyle.api import Stylizer  # noqa: E402
+from vidstyle.live.stamp import CELL as STAMP_CELL  # noqa: E402
+from vidstyle.live.stamp import COLS, ROWS  # noqa: E402
+from vidstyle.serve.browser import (  # noqa: E402
+    chromium_args,
+    clip_frames,
+    find_chromium,
+    open_page,
+    png_rgb,
+    start_server,
+    write_y4m,
+)
+from vidstyle.styles import SAMPLES_DIR  # noqa: E402
+
+CHROMIUM = find_chromium()
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on PATH (Debian: apt-get install chromium; or "
+                                "set VIDSTYLE_CHROMIUM); .ci/run installs it")
+W, H, FPS = 320, 240, 15
+TOKEN = "browser-test-token"
+STYLES = [os.path.join(SAMPLES_DIR, n) for n in ("painting_van_gogh_the_starry_night_1889.jpg",
+                                                 "painting_hokusai_great_wave_off_kanagawa.jpg")]
+MATCH_MAD = 14.0  # mean absolute difference (0-255) allowed between the page's frame and the local stylizer's
+SWITCH_S = 1.0
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    clip = str(tmp_path_factory.mktemp("serve") / "clip.y4m")
+    write_y4m(clip, clip_frames(W, H, 4 * FPS), FPS)
+    proc, url = start_server(["--model", "fast", "--precision", "fp32", "--token", TOKEN, "--style", *STYLES])
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=chromium_args(clip))
+            yield browser, url
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+@pytest.fixture(scope="module")
+def page(served):
+    browser, url = served
+    p = open_page(browser, url)
+    p.evaluate("vidstyle.state.keepInputs = true")
+    p.uncheck("#temporal")  # the local reference below is per frame
+    return p
+
+
+@pytest.fixture(scope="module")
+def references():
+    """references[i](rgb): what the server must send back for camera frame ``rgb`` in style i (temporal off)."""
+    st = Stylizer(style=STYLES[0], model="fast", device="cpu", precision="fp32")  # codes: the server's disk cache
+    codes = [st.encode_style(path)[1] for path in STYLES]
+
+    def in_style(i):
+        def run(rgb):
+            st.style_code = codes[i]
+            return st(rgb)
+        return run
+    return [in_style(i) for i in range(len(STYLES))]
+
+
+def outside_stamp(rgb: np.ndarray) -> np.ndarray:
+    """The frame's pixels outside the latency stamp's block, as int."""
+    out = rgb.astype(int)
+    out[: ROWS * STAMP_CELL, : COLS * STAMP_CELL] = 0
+    return out
+
+
+def mad(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(outside_stamp(a) - outside_stamp(b)).mean())
+
+
+def grab_pair(page, tries: int = 40):
+    """(output frame on screen, the camera frame it was made from, page time of the grab), both RGB uint8."""
+    for _ in range(tries):
+        g = page.evaluate("vidstyle.grab()")
+        src = page.evaluate("(ms) => vidstyle.inputFrame(ms)", g["stamp"]) if g["stamp"] is not None else None
+        if src is not None:
+            return png_rgb(g["png"]), png_rgb(src), g["t"]
+        page.wait_for_timeout(50)
+    raise AssertionError("no output frame carried a stamp the page had sent")
+
+
+def test_a_wrong_token_is_refused(served):
+    browser, url = served
+    base = url.split("?")[0]
+    p = browser.new_context().new_page()
+    assert p.goto(f"{base}?token=wrong-token-000").status == 403
+    assert p.goto(base).status == 403
+    assert p.request.post(f"{base}api/offer", data="{}").status == 403
+    p.context.close()
+
+
+def test_the_stylized_video_plays_and_matches_the_stylizer(page, references):
+    size = page.evaluate("(v => [v.videoWidth, v.videoHeight])(document.getElementById('output'))")
+    assert size == [W, H]
+    page.wait_for_timeout(500)
+    stats = page.evaluate("vidstyle.stats()")
+    assert stats["fps"] > 2 and stats["stamped"] > 0 and 0 < stats["p50"] < 2000, stats
+    for _ in range(2):
+        out, inp, _ = grab_pair(page)
+        assert out.shape == inp.shape == (H, W, 3)
+        ref = references[0](inp)
+        assert mad(out, inp) > 3 * MATCH_MAD  # stylized, not the camera
+        assert mad(out, ref) < MATCH_MAD, (mad(out, ref), mad(out, inp))
+        assert mad(out, ref) < mad(out, references[1](inp)) / 2  # and in this style, not another
+
+
+def test_a_style_switch_changes_the_output_within_a_second(page, references):
+    """Every output frame shown in the 2 s after the click is kept by the page; the first one in the new style
+    must be due on screen within SWITCH_S of the click."""
+    t0 = page.evaluate("() => { const t = vidstyle.record(2000); document.querySelector('[data-style=b1]').click();"
+                       " return t; }")
+    page.wait_for_timeout(2200)
+    frames = page.evaluate("(r => (r.frames = r.frames.filter(f => f.input)).map(f => f.shown))(vidstyle.state.record)")
+    assert len(frames) > 5
+
+    def in_new_style(i):  # the distances of frame i's output to its input in the new and the old style
+        out, inp = (png_rgb(p) for p in page.evaluate("(i) => (f => [f.png, vidstyle.pngOf(f.input)])"
+                                                      "(vidstyle.state.record.frames[i])", i))
+        return mad(out, references[1](inp)), mad(out, references[0](inp))
+
+    new, old = in_new_style(len(frames) - 1)
+    assert new < MATCH_MAD and new < old / 2, (new, old)  # switched by the end
+    lo, hi = 0, len(frames) - 1  # binary search for the first frame in the new style (it stays once switched)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        new, old = in_new_style(mid)
+        lo, hi = (lo, mid) if new < old else (mid + 1, hi)
+    assert (frames[lo] - t0) / 1000 < SWITCH_S, f"first frame in the new style {frames[lo] - t0:.0f} ms after"
+
+
+def test_a_bad_upload_is_a_message_on_the_page(page):
+    page.set_input_files("#upload", files=[{"name": "bad.jpg", "mimeType": "image/jpeg", "buffer": b"no image" * 50}])
+    page.wait_for_selector("#message:not([hidden])", timeout=10_000)
+    text = page.inner_text("#message")
+    assert text.startswith("upload refused:") and "not an image" in text
+    assert page.evaluate("vidstyle.state.status") == "playing"
