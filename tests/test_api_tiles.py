@@ -128,3 +128,25 @@ def test_a_4k_frame_fits_in_4_gib_in_tiles():
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout[r.stdout.index("\n{") + 1:])["bf16 tile 512"]
     assert result["tiled"] and result["peak_rss_gib"] < 4.0
+
+
+def test_out_of_memory_for_one_frame_goes_on_in_smaller_tiles(photo, monkeypatch, caplog):
+    """A GPU that cannot hold a whole frame (simulated: no GPU here) nor a tile over TILE px: the frame is
+    retried in tiles of 512, 256, then 128 px, and comes out as a run asked for 128 px tiles gives it."""
+    expected = make(tile=TILE)(photo)
+    st = make()
+    real = st._stylize
+
+    def small_gpu(x, out_hw=None):
+        if st._planned_tile(x.shape[0], *x.shape[-2:]) == 0:
+            raise torch.OutOfMemoryError("CUDA out of memory")
+        return real(x, out_hw)
+
+    monkeypatch.setattr(st, "_stylize", small_gpu)
+    with caplog.at_level(logging.WARNING, logger="vidstyle"):
+        assert np.array_equal(st(photo), expected)
+    assert "going on in tiles of 128 px" in caplog.text
+    off = make(tile="off")
+    monkeypatch.setattr(off, "_stylize", lambda x, out_hw=None: (_ for _ in ()).throw(torch.OutOfMemoryError()))
+    with pytest.raises(VidstyleError, match="--size"):
+        off(photo)

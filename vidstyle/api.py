@@ -119,6 +119,7 @@ class Stylizer:
         self.size = size
         self.tile, self.tile_overlap = self._tiling(tile, tile_overlap)
         self._tile_plans: dict[tuple[int, int, int], int] = {}
+        self._oom_tile = 0  # tile side forced by running out of GPU memory for one frame (0: none)
         self.strength = strength
         self._matched, self._match_warned = None, False  # (style code, its colour-matched code or None)
         self.preserve_color = preserve_color
@@ -209,6 +210,8 @@ class Stylizer:
         tiles only where whole frames need more than ``budget`` bytes (default: the device's free memory)."""
         if not self.tile or not getattr(self.network_for(), "tiles", False):
             return 0
+        if self._oom_tile:  # one whole frame (or a larger tile) did not fit in GPU memory
+            return self._oom_tile if max(h, w) > self._oom_tile else 0
         if self.tile != "auto":
             return self.tile if max(h, w) > self.tile else 0
         budget = available_bytes(self.device) - RESERVE if budget is None else budget
@@ -429,11 +432,14 @@ class Stylizer:
         return self.io.download(y[:n])
 
     def _stylize_fitting(self, x: torch.Tensor, out_hw) -> torch.Tensor:
-        """``_stylize``, halving the batch on running out of GPU memory (said once)."""
+        """``_stylize``, halving the batch on running out of GPU memory (said once), then, at one frame, going
+        on in ever smaller tiles where the model tiles."""
         try:
             return self._stylize(x, out_hw)
         except torch.OutOfMemoryError:
             n = x.shape[0]
+            if n == 1 and self._smaller_tiles(x.shape[-1], x.shape[-2]):
+                return self._stylize_fitting(x, out_hw)
             if n == 1:
                 tiles = " or in smaller tiles (--tile 256)" if getattr(self.network_for(), "tiles", False) else ""
                 raise VidstyleError(f"out of GPU memory for one {x.shape[-1]}x{x.shape[-2]} frame with model "
@@ -444,6 +450,22 @@ class Stylizer:
                 log.warning("out of GPU memory at batch %d: going on with smaller batches", n)
                 self._halved = True
             return torch.cat([self._stylize_fitting(part, out_hw) for part in x.split((n + 1) // 2)])
+
+    def _smaller_tiles(self, w: int, h: int) -> bool:
+        """After one w x h frame ran out of GPU memory: tiles of AUTO_TILE, or half the last forced side, from
+        now on (said); False where the model does not tile, tiles are off, or they cannot get smaller."""
+        if not self.tile or not getattr(self.network_for(), "tiles", False):
+            return False
+        side = self._oom_tile // 2 if self._oom_tile else AUTO_TILE
+        side = side // max(self.stride, 1) * max(self.stride, 1)
+        if side < max(MIN_TILE, 2 * self.tile_overlap):
+            return False
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        log.warning("out of GPU memory for one %dx%d frame: going on in tiles of %d px", w, h, side)
+        self._oom_tile = side
+        self._tile_plans.clear()
+        return True
 
     def __call__(self, frames, out_hw: tuple[int, int] | None = None):
         """uint8 (N, H, W, 3) or one (H, W, 3) frame -> the same type at ``out_hw`` (default the input's size);
