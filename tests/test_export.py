@@ -72,10 +72,33 @@ def test_cli_subcommand_bakes_a_style(tmp_path):
     ap = argparse.ArgumentParser()
     export_cmd.register(ap.add_subparsers())
     out = tmp_path / "styled.pt"
-    a = ap.parse_args(["export", str(out), "--style", str(tmp_path / "missing.jpg")])
-    with pytest.raises(Exception, match="not found"):
-        a.func(a)
+    with pytest.raises(SystemExit):
+        ap.parse_args(["export", str(out), "--style", str(tmp_path / "missing.jpg")])
     a = ap.parse_args(["export", str(out)])
     assert a.func(a) == 0 and out.stat().st_size > 100_000
     with pytest.raises(SystemExit):
         ap.parse_args(["export", str(out), "--format", "tflite"])
+
+
+def test_a_style_mix_is_baked_as_the_stylizer_mixes_it(tmp_path):
+    from PIL import Image
+
+    from vidstyle.api import Stylizer
+
+    rng = np.random.default_rng(3)
+    warm = rng.integers(0, 255, (40, 48, 3)) * np.array([1.0, 0.5, 0.1])  # warm noise
+    stripes = np.array([20, 40, 200]) * (np.arange(48) // 4 % 2)[None, :, None] + np.zeros((40, 1, 1))  # blue stripes
+    for name, rgb in (("a", warm), ("b", stripes)):
+        Image.fromarray(rgb.astype(np.uint8)).save(tmp_path / f"{name}.png")
+    ap = argparse.ArgumentParser()
+    export_cmd.register(ap.add_subparsers())
+    out = tmp_path / "mix.pt"
+    a = ap.parse_args(["export", str(out), "--style", f"{tmp_path / 'a.png'}:0.7,{tmp_path / 'b.png'}:0.3"])
+    assert a.func(a) == 0
+    x = torch.rand(1, 3, 64, 80)
+    st = Stylizer(style=a.style, model="fast", device="cpu", precision="fp32", disk_cache=False)
+    pure = Stylizer(style=str(tmp_path / "a.png"), model="fast", device="cpu", precision="fp32", disk_cache=False)
+    with torch.no_grad():
+        got = torch.jit.load(str(out))(x)
+    assert torch.allclose(got, st(x).clamp(0, 1), atol=2 / 255)
+    assert (got - pure(x).clamp(0, 1)).abs().mean() > 2 / 255  # the mix, not style a alone

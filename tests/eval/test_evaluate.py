@@ -126,6 +126,20 @@ def test_image_mode_takes_files_and_a_second_model(folders, capsys):
     assert {s for _, s in r["pair_list"]} <= {os.path.basename(f) for f in files}
 
 
+def test_image_mode_takes_library_names(folders, tmp_path, monkeypatch, capsys):
+    from vidstyle.library.store import add_styles
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    style = os.path.join(folders[1], "s1.jpg")
+    add_styles([style], ["mine"], device="cpu", precision="fp32")
+    assert eval_cli(["--content", folders[0], "--style", "mine", "--pairs", "2", "--size", "48", "--json", "-q",
+                     "--model", "fast", "--device", "cpu", "--precision", "fp32"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert len(r["pair_list"]) == 2 and {s for _, s in r["pair_list"]} == {"mine.jpg"}
+    with pytest.raises(VidstyleError, match="nothere"):
+        eval_cli(["--content", folders[0], "--style", "nothere", "--size", "48", "-q"])
+
+
 @pytest.fixture
 def videos(tmp_path):
     big = texture(48, 96, seed=20, blur=4.0)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
 from . import args
 
@@ -24,7 +25,8 @@ def register(sub) -> None:
                               formatter_class=args.Formatter)
     p.add_argument("--content", nargs="+", metavar="PATH", help="image mode: folders or files of content photos")
     p.add_argument("--style", nargs="+", metavar="PATH",
-                   help="image mode: folders or files of style images; video mode: the style image (optional)")
+                   help="image mode: folders or files of style images, library names (`vidstyle styles`) or "
+                   "group:K; video mode: the style image (optional)")
     p.add_argument("--pairs", type=args.int_in(1, 100000), default=20,
                    help="number of (content, style) pairs (default 20)")
     p.add_argument("--model", default="adain", help="style network (default adain)")
@@ -34,7 +36,7 @@ def register(sub) -> None:
                    "`vidstyle image --optimize`) for STEPS steps, measured as the method 'optimized' on the same "
                    "pairs; slow (seconds per step on a CPU), e.g. --optimize 100")
     p.add_argument("--style-weight", type=args.float_in(1e6, 1e14), metavar="W",
-                   help="with --optimize: the optimiser's style weight (default 1e11), e.g. --style-weight 1e10")
+                   help="with --optimize: the optimiser's style weight (default 1e10), e.g. --style-weight 3e10")
     p.add_argument("--size", type=args.int_in(args.MIN_SIZE, 4320), default=384,
                    help="content short side in pixels (default 384)")
     p.add_argument("--strength", type=args.float_in(0, 1), default=1.0, help="style strength in [0, 1] (default 1)")
@@ -52,6 +54,22 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def style_paths(values: list[str] | None) -> list[str] | None:
+    """Image mode's --style values: folders and files as given, a library name as its image file, group:K as
+    the files of that group (anything else is left for the pair draw to name)."""
+    from ..library.spec import GROUP, Resolver
+
+    if not values:
+        return values
+    r, out = Resolver(), []
+    for v in values:
+        if os.path.exists(v) or not r.known(v) or v == "random":
+            out.append(v)
+        else:
+            out += r.group(v) if GROUP.fullmatch(v) else [r.path(v)]
+    return out
+
+
 def run(a: argparse.Namespace) -> int:
     """Run image or video mode and print the result."""
     from ..errors import VidstyleError
@@ -66,6 +84,7 @@ def run(a: argparse.Namespace) -> int:
     else:
         from ..eval.images import evaluate_images
 
+        a.style = style_paths(a.style)
         result = evaluate_images(a)
     print(json.dumps(result, indent=1) if a.json else format_table(result))
     return 0
