@@ -137,3 +137,7 @@ def test_a_per_style_network_runs_for_its_painting_only(tmp_path, monkeypatch):
     assert plain.style_code.net == "" and np.abs(own.astype(int) - plain(frame)).mean() > 20
     st.set_style(other)
     assert st.style_code.net == "" and st.model_label == "fast"
+    st.set_style(painting)
+    st.preserve_color = "match"  # the painting's colours matched to the frame: a new style, the model's own network
+    matched = st(frame)
+    assert st._matched[1].net == "" and np.abs(matched.astype(int) - own).mean() > 20

@@ -365,11 +365,12 @@ class Stylizer:
 
     def _match_style(self, code, content: torch.Tensor):
         """``code``'s style image with ``content``'s (1, 3, H, W) colour mean and covariance, encoded (its own
-        cache entry: a new image); None, said once, where the style has no image or the network no use for one."""
-        source, net = getattr(code, "source", None), getattr(code, "net", "")
-        if source is None or net or self.per_style:
+        cache entry: a new image, so a painting's per-style network gives way to the model's own); None, said
+        once, where the style has no image or the model no use for one."""
+        source = getattr(code, "source", None)
+        if source is None or self.per_style:
             if not self._match_warned:
-                why = "its style is in the network" if net or self.per_style else "this style has no image"
+                why = "its style is in the network" if self.per_style else "this style has no image"
                 log.warning("preserve-color match: %s, so the content's colours are kept with luma instead", why)
                 self._match_warned = True
             return None
