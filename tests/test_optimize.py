@@ -66,6 +66,21 @@ def test_a_few_lbfgs_steps_lower_the_loss_and_its_style_term(vgg):
     assert start["content"] == 0 and end["content"] > 0  # started at the content; moved away for the style
 
 
+def test_bf16_autocast_steps_make_real_progress_near_fp32s(vgg):
+    content, style = _image(48, 64, 2), _stripes(64, 64)
+    fp32 = O.GatysLoss(vgg, content, style, style_short_side=64)
+    bf16 = O.GatysLoss(vgg, content, style, style_short_side=64, dtype=torch.bfloat16)
+    start = float(fp32(content)["total"])
+    ends = [float(fp32(O.optimize(f, content, steps=12).detach())["total"]) for f in (fp32, bf16)]
+    assert ends[1] < 0.75 * start and ends[1] < 1.5 * ends[0], (start, ends)  # 1.25x here; 1.01x at 192 px
+
+
+def test_the_vgg_precision_is_bf16_unless_fp32_was_asked_for():
+    cpu = torch.device("cpu")
+    assert O.vgg_dtype(torch.float32, cpu) == torch.float32
+    assert O.vgg_dtype(torch.bfloat16, cpu) == O.vgg_dtype(torch.float16, cpu) == torch.bfloat16
+
+
 def test_progress_line_shows_step_loss_seconds_per_step_and_eta():
     out = io.StringIO()
     progress = Progress(10, unit="steps", every=0.0, stream=out)

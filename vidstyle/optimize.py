@@ -8,26 +8,28 @@ Loss = content_weight * content + style_weight * style + tv_weight * tv, with
   divided by C as well;
 - tv: mean squared difference of neighbouring pixels (RGB in [0, 1]), which keeps pixel noise down.
 
-Normalisation, and the weights: 1e5 / 1e10 are the weights of pytorch/examples ``fast_neural_style``, whose
-loss is exactly the one above (Gram / (C H W), both terms means, not sums) on a VGG fed ImageNet-normalised
-inputs of order 1. This VGG19 takes Caffe inputs in 0-255, so its features are about 255 times larger (the
-network is nearly linear in its input's scale); every feature is therefore divided by ``FEATURE_SCALE`` = 255
-before the losses (raw Caffe features would scale the style term up 255^2 times more than the content term).
-With that, 1e5 / 1e10 are balanced in the plain sense: on a hold-out pair at 256 px, started from ``adain``'s
-result, the weighted content term is 5.5e5, the style term 2.8e5 and the TV term 4.5e3 (under 1 %, "small").
-But the start is already stylised, so a balanced loss spends its steps buying content back: on 3 hold-out
-pairs at 160 px, 60 steps at 1e10 raised SSIM by 0.045 and made the relative style score 29 % worse than
-``adain``'s. The default style weight is therefore 1e11 (10x), which moves the other way (README "Optimised
-stills"); ``Weights(style=1e10)`` / ``--style-weight 1e10`` gives the reference balance.
+Normalisation, and the weights: 1e5 / 1e10 (the defaults) are the weights of pytorch/examples
+``fast_neural_style``, whose loss is exactly the one above (Gram / (C H W), both terms means, not sums) on a
+VGG fed ImageNet-normalised inputs, (rgb - mean) / std with std ~0.226. This VGG19 takes Caffe inputs,
+255 * (rgb - mean), so its features are about 255 * 0.226 = 57.6 times larger (the network is nearly linear in
+its input's scale); every feature is therefore divided by ``FEATURE_SCALE`` = 57.6 before the losses. (Until
+2026-12-01 the scale was 255, which left out the std and weakened the style term 19x against the content term:
+1e10 then undid a stylised start, and the default had to be 1e11.) On the bundled chameleon x Starry Night at
+384 px, started from ``adain``'s result, the weighted terms are content 1.2e7, style 1.1e8 and TV 3.3e5 (0.3 %,
+"small"); after 90 steps 8.3e6, 4.0e6 and 3.6e5.
 
 What this normalisation does not balance is the layers: the Caffe VGG's deep activations are far larger, so
 relu4_1 dominates the style term and relu5_1 hardly counts (Gatys et al. used a VGG rescaled to mean
 activation 1 per filter; this one is not). README "Optimised stills" shows what that costs in the metrics.
 
-Images are float tensors (1, 3, H, W), RGB in [0, 1]. Always fp32: L-BFGS builds its curvature model from
-gradient differences and line-searches on loss values, which bf16 rounding would blur. bf16 autocast of the
-VGG would be 1.4x faster (683x512 forward + backward, 2 threads, 2-core AVX-512 Xeon, interleaved: fp32
-4.0-6.1 s, bf16 2.8-3.5 s), but whether L-BFGS stays stable with it is not measured yet.
+Speed (a 2-core AVX-512 Xeon): the VGG runs under bf16 autocast where the precision allows (the Gram
+matrices and the losses stay fp32): 1.45x faster than fp32, and L-BFGS stays stable (40 steps at 192 px: final
+loss 1.3 % above fp32's). The VGG runs channels-last (oneDNN's native layout): another 1.2x. Tried and
+dropped: two thirds of the steps at half resolution (their change upsampled onto the start) took 56 % of the
+time but, at equal time, ended 6 % above plain L-BFGS's loss and looked blockier (chameleon x Starry Night,
+384 px).
+
+Images are float tensors (1, 3, H, W), RGB in [0, 1].
 
 May import: ``vidstyle.models``, ``vidstyle.runtime``.
 """
@@ -48,7 +50,8 @@ from .runtime.tensors import resize_short, to_tensor, to_uint8
 
 CONTENT_TAP = RELU4_2
 STYLE_TAPS = TAPS  # relu1_1 .. relu5_1
-FEATURE_SCALE = 255.0  # Caffe VGG features (0-255 inputs) -> the scale of a VGG fed order-1 inputs
+IMAGENET_STD = 0.226  # the mean of the ImageNet per-channel std (0.229, 0.224, 0.225)
+FEATURE_SCALE = 255.0 * IMAGENET_STD  # Caffe VGG features -> the scale of a VGG fed ImageNet-normalised inputs
 STYLE_SHORT_SIDE = 512  # the style image's short side for its Gram matrices (as in the metrics)
 HISTORY = 50  # L-BFGS history size
 SHORT_SIDE = 512  # default processing short side of ``vidstyle image --optimize``
@@ -61,8 +64,17 @@ BYTES_PER_PIXEL = 4096
 class Weights:
     """Weights of the loss terms (see the module docstring for the normalisation they belong to)."""
     content: float = 1e5
-    style: float = 1e11  # 1e10 is the textbook balance, which undoes a stylised start (module docstring)
-    tv: float = 1e6
+    style: float = 1e10
+    tv: float = 2e7
+
+
+def vgg_dtype(precision: torch.dtype, device: torch.device) -> torch.dtype:
+    """The VGG's autocast precision for a run at ``precision``: bf16 for bf16 and fp16 (fp16 gradients
+    would underflow without loss scaling, which L-BFGS's line search cannot take), fp32 for fp32 and on a GPU
+    without bf16."""
+    if precision == torch.float32 or (device.type == "cuda" and not torch.cuda.is_bf16_supported()):
+        return torch.float32
+    return torch.bfloat16
 
 
 def memory_needed(h: int, w: int) -> int:
@@ -88,12 +100,14 @@ class GatysLoss(nn.Module):
     vgg: a VGG19Encoder to relu5_1; content: (1, 3, H, W) in [0, 1]; style: (1, 3, h, w) in [0, 1], any size
     (resized to short side ``style_short_side``), or a mix [(style, weight)] with weights summing to 1, whose
     Gram targets are the weighted sums of the styles'. ``forward(x)`` -> {"total", "content", "style", "tv"}: the
-    weighted total and the three unweighted terms, fp32 scalars."""
+    weighted total and the three unweighted terms, fp32 scalars. dtype: the VGG's autocast precision
+    (torch.float32: none)."""
 
     def __init__(self, vgg: VGG19Encoder, content: torch.Tensor, style: torch.Tensor | list,
-                 weights: Weights = Weights(), style_short_side: int = STYLE_SHORT_SIDE):
+                 weights: Weights = Weights(), style_short_side: int = STYLE_SHORT_SIDE,
+                 dtype: torch.dtype = torch.float32):
         super().__init__()
-        self.vgg, self.weights = vgg, weights
+        self.vgg, self.weights, self.dtype = vgg, weights, dtype
         mix = [(style, 1.0)] if isinstance(style, torch.Tensor) else style
         with torch.no_grad():
             self.content_target = vgg(content, (CONTENT_TAP,))[CONTENT_TAP].float() / FEATURE_SCALE
@@ -103,7 +117,9 @@ class GatysLoss(nn.Module):
                 self.style_targets = {t: g + w * gram(feats[t] / FEATURE_SCALE) for t, g in self.style_targets.items()}
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        feats = {t: f.float() / FEATURE_SCALE for t, f in self.vgg(x, (*STYLE_TAPS, CONTENT_TAP)).items()}
+        with torch.autocast(x.device.type, dtype=self.dtype, enabled=self.dtype != torch.float32):
+            feats = self.vgg(x.contiguous(memory_format=torch.channels_last), (*STYLE_TAPS, CONTENT_TAP))
+        feats = {t: f.float() / FEATURE_SCALE for t, f in feats.items()}
         content = ((feats[CONTENT_TAP] - self.content_target) ** 2).mean()
         style = sum(((gram(feats[t]) - g) ** 2).mean() for t, g in self.style_targets.items())
         tv = total_variation(x)
@@ -143,21 +159,23 @@ def optimize(loss_fn: GatysLoss, init: torch.Tensor, steps: int,
 
 def stylize(content: torch.Tensor, style: torch.Tensor | list, init: torch.Tensor, steps: int = 300,
             weights: Weights = Weights(), padding: str = "reflect", preserve_color: str | None = None,
-            on_step: Callable[[dict[str, float]], None] | None = None) -> torch.Tensor:
+            on_step: Callable[[dict[str, float]], None] | None = None,
+            dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """Gatys et al. from ``init`` (a feed-forward result of the content's size): content (1, 3, H, W), style
     (1, 3, h, w) or a mix [(style, weight)], init (1, 3, H, W), all RGB in [0, 1] on one device -> (1, 3, H, W)
     in [0, 1] there.
 
     padding: the VGG's, "reflect" (default, as in ``adain``'s encoder) or "zeros" (as in the metrics).
     preserve_color: None, "luma" (the result's luminance with the content's chroma) or "match" (each style's
-    colours matched to the content's before its Gram matrices), as ``vidstyle.models.colour``."""
+    colours matched to the content's before its Gram matrices), as ``vidstyle.models.colour``. dtype: the
+    VGG's autocast precision (torch.bfloat16 or torch.float32)."""
     if init.shape != content.shape:
         raise ValueError(f"init {tuple(init.shape)} must have the content's shape {tuple(content.shape)}")
     mix = [(style, 1.0)] if isinstance(style, torch.Tensor) else style
     if preserve_color == "match":
         mix = [(colour.match_colours(s, content), w) for s, w in mix]
-    vgg = VGG19Encoder(last="relu5_1", padding=padding).to(content.device)
-    out = optimize(GatysLoss(vgg, content, mix, weights), init, steps, on_step)
+    vgg = VGG19Encoder(last="relu5_1", padding=padding).to(content.device, memory_format=torch.channels_last)
+    out = optimize(GatysLoss(vgg, content, mix, weights, dtype=dtype), init, steps, on_step)
     return colour.keep_chroma(out, content).clamp_(0, 1) if preserve_color == "luma" else out
 
 
@@ -175,13 +193,15 @@ def progress_printer(progress: Progress) -> Callable[[dict[str, float]], None]:
 
 def stylize_image(content: np.ndarray, style: np.ndarray | list, init: np.ndarray, steps: int = 300,
                   device: str | torch.device = "cpu", preserve_color: str | None = None,
-                  progress: Progress | None = None, weights: Weights = Weights()) -> np.ndarray:
+                  progress: Progress | None = None, weights: Weights = Weights(),
+                  dtype: torch.dtype = torch.float32) -> np.ndarray:
     """``stylize`` for RGB uint8 images: content and init (H, W, 3), style (h, w, 3) or a mix [(style, weight)]
-    -> (H, W, 3) uint8. ``progress``: advanced once per step (see ``progress_printer``)."""
+    -> (H, W, 3) uint8. ``progress``: advanced once per step (see ``progress_printer``); dtype: as ``stylize``."""
     on_step = progress_printer(progress) if progress is not None else None
     mix = [(style, 1.0)] if isinstance(style, np.ndarray) else style
     mix = [(to_tensor(s).to(device), w) for s, w in mix]
     x, x0 = (to_tensor(a).to(device) for a in (content, init))
-    return to_uint8(stylize(x, mix, x0, steps, weights, preserve_color=preserve_color, on_step=on_step))[0]
+    return to_uint8(stylize(x, mix, x0, steps, weights, preserve_color=preserve_color, on_step=on_step,
+                            dtype=dtype))[0]
 
 

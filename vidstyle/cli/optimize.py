@@ -21,8 +21,8 @@ def add_options(p: argparse.ArgumentParser) -> None:
                    help=f"--optimize: loss evaluations, each one VGG19 forward and backward pass (default "
                    f"{DEFAULT_STEPS}), e.g. --steps 100")
     p.add_argument("--style-weight", type=args.float_in(1e6, 1e14), metavar="W",
-                   help="--optimize: weight of the Gram style loss against the content loss's 1e5 (default 1e11); "
-                   "larger paints more, smaller keeps more of the photo, e.g. --style-weight 1e10")
+                   help="--optimize: weight of the Gram style loss against the content loss's 1e5 (default 1e10); "
+                   "larger paints more, smaller keeps more of the photo, e.g. --style-weight 3e10")
 
 
 def check(a: argparse.Namespace) -> None:
@@ -52,7 +52,7 @@ def optimized(a: argparse.Namespace, stylizer, rgb: np.ndarray) -> np.ndarray:
     (``--size``, default at most 512), as RGB uint8 (H, W, 3) of the input's size."""
     import torch.nn.functional as F
 
-    from ..optimize import SHORT_SIDE, Weights, memory_needed, stylize_image
+    from ..optimize import SHORT_SIDE, Weights, memory_needed, stylize_image, vgg_dtype
     from ..runtime.memory import RESERVE, available_bytes
     from ..runtime.progress import Progress
     from ..runtime.tensors import resize_short, to_tensor, to_uint8
@@ -68,7 +68,7 @@ def optimized(a: argparse.Namespace, stylizer, rgb: np.ndarray) -> np.ndarray:
     progress = Progress(a.steps, unit="steps", quiet=a.quiet)
     weights = Weights(style=a.style_weight) if a.style_weight else Weights()
     out = stylize_image(content, style_images(a, stylizer), init, a.steps, stylizer.device,
-                        stylizer.preserve_color, progress, weights)
+                        stylizer.preserve_color, progress, weights, vgg_dtype(stylizer.dtype, stylizer.device))
     progress.close()
     if out.shape == rgb.shape:
         return out

@@ -9,7 +9,7 @@ import numpy as np
 from ..data import list_images
 from ..errors import VidstyleError
 from ..media.images import load_image
-from ..optimize import Weights, stylize_image
+from ..optimize import Weights, stylize_image, vgg_dtype
 from ..runtime.progress import Progress
 from ..runtime.tensors import resize_short, to_tensor, to_uint8
 from . import metrics
@@ -102,7 +102,8 @@ def evaluate_images(args) -> dict:
             st.set_style(style)
             images[k] = st(content)
         if steps:
-            images["optimized"] = stylize_image(content, style, images["model"], steps, device, weights=weights)
+            images["optimized"] = stylize_image(content, style, images["model"], steps, device, weights=weights,
+                                                dtype=vgg_dtype(stylizers["model"].dtype, device))
         images |= {"reinhard": metrics.reinhard(content, style), "identity": content}
         per_pair.append(pair_metrics(images, "identity", metrics.style_stats(style, device), device))
         if args.sheet and len(thumbs) < SHEET_ROWS:
