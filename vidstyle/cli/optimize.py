@@ -15,7 +15,7 @@ def add_options(p: argparse.ArgumentParser) -> None:
     """--optimize, --steps, --style-weight (the optimiser's; the content weight stays 1e5)."""
     p.add_argument("--optimize", action="store_true",
                    help="refine the model's result by optimisation (Gatys et al., L-BFGS through VGG19): more "
-                   "style at seconds per step (300 steps at 512 px: tens of minutes on a 2-core CPU); "
+                   "style at seconds per step (300 steps at 512 px: about 12 minutes on a 2-core CPU); "
                    "processing short side 512 unless --size, e.g. --optimize --steps 300")
     p.add_argument("--steps", type=args.int_in(1, 100000), metavar="N",
                    help=f"--optimize: loss evaluations, each one VGG19 forward and backward pass (default "
