@@ -202,11 +202,11 @@ def format_row(r: dict) -> str:
     e2e = f"{r['e2e_fps']:8.2f}" if "e2e_fps" in r else "       -"
     stage = f"  {r['temporal_ms']:.2f} ms = {r['temporal_share']:.0%} of a frame" if "temporal_ms" in r else ""
     spread = f" ({r['model_fps_range'][0]:.1f}-{r['model_fps_range'][1]:.1f})" if "model_fps_range" in r else ""
-    return (f"{r['model']:8s} {r['size']:>10s} {r['backend']:11s} {r['device']:5s} {r['precision']:9s} "
+    return (f"{r['model']:14s} {r['size']:>10s} {r['backend']:11s} {r['device']:5s} {r['precision']:9s} "
             f"{r['batch']:5d} {r['model_fps']:10.2f}{spread} {e2e}{stage}")
 
 
-HEADER = (f"{'model':8s} {'size':>10s} {'backend':11s} {'dev':5s} {'precision':9s} {'batch':>5s} {'model fps':>10s} "
+HEADER = (f"{'model':14s} {'size':>10s} {'backend':11s} {'dev':5s} {'precision':9s} {'batch':>5s} {'model fps':>10s} "
           f"{'e2e fps':>8s}  temporal stage")
 
 

@@ -110,11 +110,13 @@ class GatysLoss(nn.Module):
         super().__init__()
         self.vgg, self.weights, self.dtype = vgg, weights, dtype
         mix = [(style, 1.0)] if isinstance(style, torch.Tensor) else style
+        cl = torch.channels_last  # the layout forward uses, so the content's own loss is exactly 0
         with torch.no_grad():
-            self.content_target = vgg(content, (CONTENT_TAP,))[CONTENT_TAP].float() / FEATURE_SCALE
+            self.content_target = vgg(content.contiguous(memory_format=cl), (CONTENT_TAP,))[CONTENT_TAP].float() \
+                / FEATURE_SCALE
             self.style_targets = {t: 0.0 for t in STYLE_TAPS}
             for image, w in mix:
-                feats = vgg(resize_short(image, style_short_side).clamp(0, 1), STYLE_TAPS)
+                feats = vgg(resize_short(image, style_short_side).clamp(0, 1).contiguous(memory_format=cl), STYLE_TAPS)
                 self.style_targets = {t: g + w * gram(feats[t] / FEATURE_SCALE) for t, g in self.style_targets.items()}
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:

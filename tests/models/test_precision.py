@@ -60,8 +60,8 @@ def test_style_codes_are_cached_per_precision(tmp_path, monkeypatch):
     from vidstyle.api import Stylizer
 
     monkeypatch.setenv("VIDSTYLE_CACHE", str(tmp_path))
-    a = Stylizer(model="fast", device="cpu", precision="fp32")
-    b = Stylizer(model="fast", device="cpu", precision="bf16")
+    a = Stylizer(model="fast-arbitrary", device="cpu", precision="fp32")  # the default style's own network aside
+    b = Stylizer(model="fast-arbitrary", device="cpu", precision="bf16")
     assert a.cache.model_key != b.cache.model_key
     names = {p.name.split("-")[-3] for p in (tmp_path / "styles").iterdir()}
     assert names == {"float32", "bfloat16"}, names

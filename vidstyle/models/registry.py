@@ -54,6 +54,10 @@ MODELS: dict[str, ModelSpec] = {
     "fast-v1": ModelSpec("fast-v1", functools.partial(fast.build, edge_fix=False), fast.WEIGHTS,
                          fast.META | {"weights": "the fast weights of 2026-11-28 as they shipped then, without the "
                                       "edge fix, for side-by-side comparisons"}, fast.BYTES_PER_PIXEL),
+    "fast-arbitrary": ModelSpec("fast-arbitrary", fast.build, fast.WEIGHTS,
+                                fast.META | {"weights": "fast's arbitrary-style network, also for paintings that "
+                                             "have a per-style network (for side-by-side comparisons)"},
+                                fast.BYTES_PER_PIXEL),
 }
 
 
