@@ -25,10 +25,9 @@ activation 1 per filter; this one is not). README "Optimised stills" shows what 
 Speed (a 2-core AVX-512 Xeon, 683x512, a step = one VGG forward and backward pass): the VGG runs
 channels-last (oneDNN's native layout) and under bf16 autocast where the precision allows (the Gram matrices
 and the losses stay fp32): 5.1 s a step before, 3.4 s channels-last in fp32, 2.5 s in bf16. L-BFGS stays
-stable in bf16 (40 steps at 192 px: final loss 1.3 % above fp32's). Tried and
-dropped: two thirds of the steps at half resolution (their change upsampled onto the start) took 56 % of the
-time but, at equal time, ended 6 % above plain L-BFGS's loss and looked blockier (chameleon x Starry Night,
-384 px).
+stable in bf16 (40 steps at 192 px: final loss 1.3 % above fp32's). Tried and dropped: two thirds of the
+steps at half resolution (their change upsampled onto the start) took 56 % of the time but, at equal time,
+ended 6 % above plain L-BFGS's loss and looked blockier (chameleon x Starry Night, 384 px).
 
 Images are float tensors (1, 3, H, W), RGB in [0, 1].
 
@@ -110,19 +109,22 @@ class GatysLoss(nn.Module):
         super().__init__()
         self.vgg, self.weights, self.dtype = vgg, weights, dtype
         mix = [(style, 1.0)] if isinstance(style, torch.Tensor) else style
-        cl = torch.channels_last  # the layout forward uses, so the content's own loss is exactly 0
         with torch.no_grad():
-            self.content_target = vgg(content.contiguous(memory_format=cl), (CONTENT_TAP,))[CONTENT_TAP].float() \
-                / FEATURE_SCALE
+            self.content_target = self.features(content, (CONTENT_TAP,), autocast=False)[CONTENT_TAP]
             self.style_targets = {t: 0.0 for t in STYLE_TAPS}
             for image, w in mix:
-                feats = vgg(resize_short(image, style_short_side).clamp(0, 1).contiguous(memory_format=cl), STYLE_TAPS)
-                self.style_targets = {t: g + w * gram(feats[t] / FEATURE_SCALE) for t, g in self.style_targets.items()}
+                feats = self.features(resize_short(image, style_short_side).clamp(0, 1), STYLE_TAPS, autocast=False)
+                self.style_targets = {t: g + w * gram(feats[t]) for t, g in self.style_targets.items()}
+
+    def features(self, x: torch.Tensor, taps: tuple[str, ...], autocast: bool = True) -> dict[str, torch.Tensor]:
+        """(1, 3, H, W) in [0, 1] -> {tap: fp32 features / FEATURE_SCALE}; the VGG runs channels-last (the same
+        layout for targets and steps, so the content's own loss is exactly 0), under ``dtype`` if ``autocast``."""
+        with torch.autocast(x.device.type, dtype=self.dtype, enabled=autocast and self.dtype != torch.float32):
+            feats = self.vgg(x.contiguous(memory_format=torch.channels_last), taps)
+        return {t: f.float() / FEATURE_SCALE for t, f in feats.items()}
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        with torch.autocast(x.device.type, dtype=self.dtype, enabled=self.dtype != torch.float32):
-            feats = self.vgg(x.contiguous(memory_format=torch.channels_last), (*STYLE_TAPS, CONTENT_TAP))
-        feats = {t: f.float() / FEATURE_SCALE for t, f in feats.items()}
+        feats = self.features(x, (*STYLE_TAPS, CONTENT_TAP))
         content = ((feats[CONTENT_TAP] - self.content_target) ** 2).mean()
         style = sum(((gram(feats[t]) - g) ** 2).mean() for t, g in self.style_targets.items())
         tv = total_variation(x)
