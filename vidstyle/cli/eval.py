@@ -25,8 +25,8 @@ def register(sub) -> None:
                               formatter_class=args.Formatter)
     p.add_argument("--content", nargs="+", metavar="PATH", help="image mode: folders or files of content photos")
     p.add_argument("--style", nargs="+", metavar="PATH",
-                   help="image mode: folders or files of style images, library names (`vidstyle styles`) or "
-                   "group:K; video mode: the style image (optional)")
+                   help="image mode: folders or files of style images, library names (`vidstyle styles`), "
+                   "random or group:K; video mode: the style image (optional)")
     p.add_argument("--pairs", type=args.int_in(1, 100000), default=20,
                    help="number of (content, style) pairs (default 20)")
     p.add_argument("--model", default="adain", help="style network (default adain)")
@@ -55,15 +55,15 @@ def register(sub) -> None:
 
 
 def style_paths(values: list[str] | None) -> list[str] | None:
-    """Image mode's --style values: folders and files as given, a library name as its image file, group:K as
-    the files of that group (anything else is left for the pair draw to name)."""
+    """Image mode's --style values: folders and files as given, a library name (or random) as its image file,
+    group:K as the files of that group (anything else is left for the pair draw to name)."""
     from ..library.spec import GROUP, Resolver
 
     if not values:
         return values
     r, out = Resolver(), []
     for v in values:
-        if os.path.exists(v) or not r.known(v) or v == "random":
+        if os.path.exists(v) or not r.known(v):
             out.append(v)
         else:
             out += r.group(v) if GROUP.fullmatch(v) else [r.path(v)]
