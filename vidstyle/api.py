@@ -248,7 +248,8 @@ class Stylizer:
             return net.decode_features(f, code, self.strength, stats)
 
         tiles = split(*x.shape[-2:], tile, self.tile_overlap, self.stride)
-        return run_tiled(x, tiles, self.tile_overlap, net.content_features, whole_stats, decode, net.stride)
+        y = run_tiled(x, tiles, self.tile_overlap, net.content_features, whole_stats, decode, net.stride)
+        return net.edges(y, x)
 
     @property
     def model_label(self) -> str:

@@ -18,7 +18,8 @@ from torch import nn
 
 from .errors import VidstyleError
 from .media.files import AtomicFile
-from .models.fast import MIN_EDGE_SIDE, edges_fixed, guided_upsample, internal_size
+from .models.edges import MIN_EDGE_SIDE, edges_fixed
+from .models.fast import guided_upsample, internal_size
 
 FORMATS = ("onnx", "torchscript")
 OPSET = 18

@@ -11,7 +11,9 @@ from vidstyle.eval.metrics import border_score
 from vidstyle.media.images import load_image
 
 SIZES = ((360, 640), (357, 633))
-MEAN_MAX, WORST_MAX = 8.0, 15.0  # the bar of the fast v2 issue
+# the fast v2 issue's bar is 8 (mean) and 15 (worst); with fix_edges the worst here is 2.2 (adain without it:
+# 9.6, fast-v1: 69), so the worst side is held to 5
+MEAN_MAX, WORST_MAX = 8.0, 5.0
 
 
 def bundled_frames() -> list[np.ndarray]:
@@ -20,9 +22,9 @@ def bundled_frames() -> list[np.ndarray]:
     return video + [load_image(f"{ROOT}/samples/photo_chameleon.jpg")]
 
 
-@pytest.mark.parametrize("model", ["adain", "fast"])
-def test_shipped_model_paints_no_frame(model):
-    st = Stylizer(model=model, device="cpu", disk_cache=False)
+@pytest.mark.parametrize("model, tile", [("adain", 0), ("adain", 256), ("fast", 0)])
+def test_shipped_model_paints_no_frame(model, tile):
+    st = Stylizer(model=model, device="cpu", disk_cache=False, tile=tile)
     scores = []
     for img in bundled_frames():
         for hw in SIZES:
@@ -34,7 +36,7 @@ def test_shipped_model_paints_no_frame(model):
 def test_fix_edges_removes_a_band_and_keeps_the_contents_own_shading():
     import torch
 
-    from vidstyle.models.fast import fix_edges
+    from vidstyle.models.edges import fix_edges
 
     torch.manual_seed(0)
     x = torch.rand(2, 3, 64, 96) * 0.2 + 0.4

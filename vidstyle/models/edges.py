@@ -1,0 +1,56 @@
+"""Take away the frame a network paints along the image edges (``fix_edges``), for any model's output.
+
+Zero padding tells every layer where the edge is, and a network turns that into lines of colour up to 20
+pixels inside the edges; even with reflection padding a decoder that mostly saw interior crops paints
+bright or dark bands there. ``fix_edges`` brings each of the outermost rows back to the content's own edge
+profile, so the picture's own edge shading (a vignette) and the texture finer than EDGE_ALONG pixels stay.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+EDGE_DEPTH, EDGE_REF = 20, (24, 32)  # rows corrected, and the reference band, in pixels from the edge
+EDGE_ALONG = 31  # pixels along the edge that one correction spans (odd)
+MIN_EDGE_SIDE = 2 * EDGE_REF[1]  # smaller images are left as they are
+
+
+def fix_edges(y: torch.Tensor, x: torch.Tensor, min_side: int = MIN_EDGE_SIDE) -> torch.Tensor:
+    """For each side, the local mean colour (over EDGE_ALONG pixels along the edge) of each of the EDGE_DEPTH
+    outermost rows (columns), relative to the band EDGE_REF pixels in, is brought back to the content's.
+    y: output, x: content, both (N, 3, h, w); returns y corrected (differentiable; a side under
+    ``min_side``: y as it is)."""
+    if y.shape[-2] < min_side or y.shape[-1] < min_side:
+        return y
+    return edges_fixed(y, x)
+
+
+def edges_fixed(y: torch.Tensor, x: torch.Tensor, depth: int = EDGE_DEPTH, ref_lo: int = EDGE_REF[0],
+                ref_hi: int = EDGE_REF[1], along: int = EDGE_ALONG) -> torch.Tensor:
+    """``fix_edges`` without its size check (sides of at least MIN_EDGE_SIDE), for export graphs. Under
+    no_grad / inference mode y is corrected in place (it is a fresh network output)."""
+    if torch.is_grad_enabled():
+        y = y.clone()
+    for columns in [False, True]:
+        yv = y.transpose(-1, -2) if columns else y  # a view: writes go to y
+        xv = x.transpose(-1, -2) if columns else x
+        n = yv.shape[-2]
+        for far in [False, True]:
+            start = n - ref_hi if far else 0
+            d = yv[..., start:start + ref_hi, :].float() - xv[..., start:start + ref_hi, :].float()
+            if far:  # row 0 is the edge row on either side
+                d = d.flip(-2)
+            delta = _box_along(d[..., :depth, :] - d[..., ref_lo:, :].mean(-2, keepdim=True), along)
+            if far:
+                delta = delta.flip(-2)
+            band = n - depth if far else 0
+            yv[..., band:band + depth, :] -= delta.to(y.dtype)
+    return y
+
+
+def _box_along(rows: torch.Tensor, along: int) -> torch.Tensor:
+    """Each row of (N, C, r, W) averaged along W over ``along`` (odd) pixels, edge pixels repeated at the
+    ends: a running sum, so the cost does not grow with ``along``."""
+    half = along // 2
+    sums = F.pad(rows, (half + 1, half, 0, 0), mode="replicate").cumsum(-1)
+    return (sums[..., along:] - sums[..., :-along]) / along
