@@ -31,6 +31,8 @@ def test_file_flag_out_of_range(tmp_path, clip, flag, value, words):
     (["webcam", "--fps", "0"], ("--fps",)), (["webcam", "--resolution", "0x0"], ("--resolution",)),
     (["bench", "--batch", "0"], ("--batch",)), (["eval", "--pairs", "0"], ("--pairs",)),
     (["train", "--content", "x", "--style", "y", "--lr", "-1"], ("--lr",)),
+    (["train", "--content", "x", "--style", "y", "--style-scale", "512"], ("--style-scale", "--style-image")),
+    (["train", "--content", "x", "--style-image", "y.jpg", "--gram-layers", "relu9_1"], ("--gram-layers", "relu4_1")),
     (["image", "a.png", "b.png", "--size", "0"], ("--size",)),
 ])
 def test_other_commands_check_their_flags(argv, words):

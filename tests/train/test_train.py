@@ -194,3 +194,14 @@ def test_single_style_training(data, tmp_path):
     with safe_open(str(tmp_path / "styles" / "adain" / "one.safetensors"), "pt") as f:
         assert f.metadata()["style_key"] == image_key(load_image(style))
     assert "single painting style1.jpg" in open(card).read()
+
+
+def test_single_style_whole_painting_target(data, tmp_path):
+    from vidstyle.train.loop import Trainer
+
+    style = str(data / "style" / "style1.jpg")  # 41 x 48 px
+    cfg = config(data, tmp_path / "w.pt", 2, gram_weight=1.0, style=[], style_image=style, style_scale=64,
+                 gram_layers=("relu2_1", "relu4_1"))
+    assert Trainer(cfg).style_feats["relu1_1"].shape == (1, 64, 64, 75)  # the whole painting at short side 64
+    rec = train(cfg)
+    assert rec["step"] == 2 and "gram_relu4_1" in rec and "gram_relu1_1" not in rec

@@ -35,8 +35,12 @@ def register(sub) -> None:
     p.add_argument("--distill-weight", type=args.float_in(0, 1e6), default=0.0,
                    help="end-to-end models (fast): weight of a VGG feature loss towards the shipped adain's output")
     p.add_argument("--gram-weight", type=args.float_in(0, 1e6), default=0.0,
-                   help="weight of the layer-balanced Gram (channel "
-                   "correlation) style loss at relu1_1..relu3_1")
+                   help="weight of the layer-balanced Gram (channel correlation) style loss")
+    p.add_argument("--gram-layers", nargs="+", metavar="TAP", help="VGG19 taps of the Gram loss, from relu1_1 "
+                   "relu2_1 relu3_1 relu4_1 (default: relu1_1 relu2_1 relu3_1; add relu4_1 for larger strokes)")
+    p.add_argument("--style-scale", type=args.int_in(args.MIN_SIZE, 4096), metavar="PX",
+                   help="with --style-image: the style target is the whole painting at this short side "
+                   "(encoded once; larger: larger strokes) instead of random crops of it")
     p.add_argument("--border-weight", type=args.float_in(0, 1e6), default=100.0,
                    help="weight of the loss that keeps a frame from "
                    "being painted along the image edges (default 100)")
@@ -60,7 +64,11 @@ def run(a: argparse.Namespace) -> int:
 
     if bool(a.style) == bool(a.style_image):
         raise VidstyleError("give either --style FOLDER... (arbitrary styles) or --style-image IMG (one style)")
-    cfg = TrainConfig(**{f.name: getattr(a, f.name) for f in fields(TrainConfig) if hasattr(a, f.name)})
+    if a.style_scale and not a.style_image:
+        raise VidstyleError("--style-scale needs --style-image (a single-style network)")
+    a.gram_layers = tuple(a.gram_layers) if a.gram_layers else None
+    given = {f.name: getattr(a, f.name, None) for f in fields(TrainConfig)}
+    cfg = TrainConfig(**{k: v for k, v in given.items() if v is not None})
     try:
         train(cfg)
     except (FileNotFoundError, KeyError, ValueError) as e:

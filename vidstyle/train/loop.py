@@ -23,6 +23,7 @@ import signal
 import time
 from dataclasses import asdict, dataclass, field
 
+import cv2
 import numpy as np
 import torch
 import torch.distributed as dist
@@ -63,6 +64,7 @@ class TrainConfig:
     style_soft: list[str] = field(default_factory=list)
     soft_rate: float = 0.25
     style_image: str | None = None  # a single-style network: train on this one painting
+    style_scale: int | None = None  # single style: the whole painting at this short side, encoded once
     size: int = 128
     batch: int = 8
     steps: int = 10000
@@ -71,6 +73,7 @@ class TrainConfig:
     stability_weight: float | None = None  # None: STABILITY_WEIGHT of the model
     distill_weight: float = 0.0  # weight of the feature loss towards the shipped adain's output (end-to-end)
     gram_weight: float = 0.0  # weight of the layer-balanced Gram loss
+    gram_layers: tuple[str, ...] = GRAM_LAYERS  # VGG19 taps the Gram loss compares
     border_weight: float = 100.0  # weight of the edge-profile loss (RGB in [0, 1])
     whole_rate: float = 0.25  # share of content samples that are whole photos (with their edges)
     out: str = "checkpoints/adain.pt"
@@ -147,6 +150,7 @@ class Trainer:
         self.net = torch.nn.parallel.DistributedDataParallel(self.trainable) if self.world > 1 else self.trainable
         self.sampler = make_sampler(cfg, self.rank)
         self.local_batch = max(1, cfg.batch // self.world)
+        self.style_feats = self._whole_style() if cfg.style_image and cfg.style_scale else None
 
     def _build_networks(self) -> None:
         cfg, device = self.cfg, self.device
@@ -156,9 +160,21 @@ class Trainer:
         encoder = getattr(model, "encoder", None)
         self.vgg = (encoder if isinstance(encoder, VGG19Encoder) else VGG19Encoder("relu4_1")).to(device)
         self.w_stab = cfg.stability_weight if cfg.stability_weight is not None else STABILITY_WEIGHT.get(cfg.model, 0.0)
+        if not set(cfg.gram_layers) <= set(STYLE_LAYERS):
+            raise ValueError(f"--gram-layers: choose from {' '.join(STYLE_LAYERS)}")
         if cfg.distill_weight > 0 and not self.end_to_end:
             raise ValueError(f"--distill-weight needs an end-to-end model, not {cfg.model}")
         self.teacher = _teacher(device) if cfg.distill_weight > 0 else None
+
+    @torch.no_grad()
+    def _whole_style(self) -> dict:
+        """VGG19 taps (1, C, h, w) of the whole ``style_image`` at short side ``style_scale``, computed once."""
+        img = ImagePool([(self.cfg.style_image, 1.0, False)], holdout=None).pick(np.random.default_rng(0))[0]
+        s = self.cfg.style_scale / min(img.shape[:2])
+        img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)),
+                         interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+        x = torch.from_numpy(img).permute(2, 0, 1)[None].float().div_(255).to(self.device)
+        return {k: v.float() for k, v in self.vgg(x, STYLE_LAYERS).items()}
 
     def _restore(self) -> None:
         """Continue from ``cfg.resume`` (bit-exact: model, optimizer, scales, counters, RNG) or ``cfg.init``."""
@@ -204,9 +220,16 @@ class Trainer:
     def batch_loss(self, c: torch.Tensor, s: torch.Tensor) -> tuple[torch.Tensor, dict, torch.Tensor]:
         """The weighted loss of one (content, style) batch -> (loss, {term: value}, output)."""
         cfg, vgg, scale = self.cfg, self.vgg, self.scale
+        n = c.shape[0]
         with torch.no_grad():
-            cf, sf = vgg(c, STYLE_LAYERS), vgg(s, STYLE_LAYERS)
-            s_stats = {k: mean_std(v) for k, v in sf.items()}
+            cf = vgg(c, STYLE_LAYERS)
+            if self.style_feats is None:
+                sf = vgg(s, STYLE_LAYERS)
+                s_stats = {k: mean_std(v) for k, v in sf.items()}
+                s_grams = {k: gram(sf[k]) for k in cfg.gram_layers} if cfg.gram_weight > 0 else {}
+            else:  # the whole painting, for every sample
+                s_stats = {k: tuple(t.expand(n, -1, -1, -1) for t in mean_std(v)) for k, v in self.style_feats.items()}
+                s_grams = {k: gram(self.style_feats[k]).expand(n, -1, -1) for k in cfg.gram_layers}
             target = adain(cf["relu4_1"], *s_stats["relu4_1"])
         if self.w_stab > 0:  # content and its warped copy in one pass (DDP allows one forward per step)
             c2, theta, valid = stability_inputs(c, np.random.default_rng([cfg.seed, self.rank, self.step, 1]))
@@ -218,7 +241,7 @@ class Trainer:
         loss_c, loss_s, terms = style_transfer_losses(of, cf, s_stats, target, scale)
         parts = [loss_c, cfg.style_weight * loss_s]
         if cfg.gram_weight > 0:
-            loss_g, gram_terms = gram_losses(of, cf, {k: gram(sf[k]) for k in GRAM_LAYERS}, scale, GRAM_LAYERS)
+            loss_g, gram_terms = gram_losses(of, cf, s_grams, scale, cfg.gram_layers)
             terms.update(gram_terms)
             parts.append(cfg.gram_weight * loss_g)
         extra = {}
