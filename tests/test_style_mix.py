@@ -133,6 +133,31 @@ def test_n_cross_fades_the_code_over_half_a_second(st):
     assert st.style_code is red and not session.fade.running
 
 
+def test_n_between_networks_cross_fades_the_pictures():
+    from conftest import ROOT
+
+    from vidstyle.media.images import load_image
+
+    st = Stylizer(style=RED, model="fast", device="cpu", disk_cache=False, size=48)
+    _, red = st.encode_style(RED)
+    _, starry = st.encode_style(load_image(f"{ROOT}/samples/painting_van_gogh_the_starry_night_1889.jpg"))
+    assert starry.net and starry.net != red.net  # the bundled painting runs its own per-style network
+    pictures = {}
+    for name, code in (("red", red), ("starry", starry)):
+        st.style_code = code
+        pictures[name] = st(CONTENT[0]).astype(np.int16)
+    session = LiveSession(None, st, [("red", red), ("starry", starry)])
+    session.process(Frame(CONTENT[0], t_capture=100.0))
+    session.controls.handle_key("n")
+    first = session.process(Frame(CONTENT[0], t_capture=200.0))  # the fade starts: still the old picture
+    assert session.fade.pictures and np.abs(first - pictures["red"]).max() <= 1
+    mid = session.process(Frame(CONTENT[0], t_capture=200.0 + FADE_S / 2))
+    assert np.abs(mid - (pictures["red"] + pictures["starry"]) / 2).max() <= 1
+    assert np.abs(mid - pictures["red"]).mean() > 5 and np.abs(mid - pictures["starry"]).mean() > 5
+    end = session.process(Frame(CONTENT[0], t_capture=200.0 + FADE_S))
+    assert np.array_equal(end, pictures["starry"]) and not session.fade.running and st.style_code is starry
+
+
 def test_codes_of_different_networks_do_not_blend(st):
     _, red = st.encode_style(RED)
     other = type(red)(red, "some-per-style-network")

@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from ..live.controls import Controls
@@ -24,7 +25,7 @@ from ..live.outputs import KEEP
 from ..media.frame import Frame
 from ..runtime.stages import Worker, join_all
 from .fade import StyleFade
-from .frames import processing_size, stylize_frames
+from .frames import finish_frame, processing_size, stylize_frames
 
 log = logging.getLogger("vidstyle")
 POLL_S = 0.05  # how often the main thread looks at the workers when it has no preview to pump
@@ -79,7 +80,8 @@ class LiveSession:
         self.error: BaseException | None = None
         self.stop = threading.Event()
         self._applied = None  # (style index, temporal on, original) in use by the model thread
-        self.fade = StyleFade(getattr(stylizer, "blend_codes", lambda a, b, w: None))
+        self.fade = StyleFade(getattr(stylizer, "blend_codes", None))
+        self.mix = None  # (old code, its weight) while a fade mixes two networks' pictures
 
     def status(self) -> str:
         """One line for the preview overlay: fps, latency, style, strength, temporal, original."""
@@ -92,7 +94,8 @@ class LiveSession:
 
     def _apply_controls(self, now: float):
         """Bring the stylizer in line with the controls for a frame captured at ``now`` (seconds); returns the
-        temporal stage to use (or None). A style switch alone cross-fades (``fade``) where the codes can blend."""
+        temporal stage to use (or None). A style switch alone cross-fades (``fade``): the codes where they blend,
+        else the pictures of the two networks (``mix``)."""
         c, st = self.controls, self.stylizer
         temporal_on = c.temporal and self.temporal is not None
         if (c.style_index, temporal_on, c.original) != self._applied:
@@ -106,10 +109,19 @@ class LiveSession:
                 st.reset_temporal()  # no smoothing or blending across a jump
                 if self.temporal is not None:
                     self.temporal.reset()
+            else:  # two networks in turn (a picture fade): no content statistics carried between them
+                st.smooth_stats = temporal_on and not self.fade.pictures
             st.style_name = name
             self._applied = (c.style_index, temporal_on, c.original)
+        self.mix = None
         if self.fade.running:
-            st.style_code = self.fade.code(now)
+            pictures = self.fade.pictures
+            st.style_code, other, w = self.fade.frame(now)
+            if other is not None:
+                self.mix = (other, w)
+            elif pictures:  # the picture fade is over: the new network's own statistics from here on
+                st.smooth_stats = temporal_on
+                st.reset_temporal()
         if st.strength != c.strength:
             st.strength = c.strength
         if getattr(st, "preserve_color", None) != c.preserve_color:
@@ -122,7 +134,22 @@ class LiveSession:
         if self.controls.original:
             return frame.rgb
         hw = frame.rgb.shape[:2]
-        return stylize_frames(self.stylizer, temporal, [frame], processing_size(*hw, self.stylizer.size), hw)[0]
+        proc_hw = processing_size(*hw, self.stylizer.size)
+        if self.mix is None:
+            return stylize_frames(self.stylizer, temporal, [frame], proc_hw, hw)[0]
+        return finish_frame(temporal, frame.rgb, self._mixed(frame.rgb, proc_hw), proc_hw, hw)
+
+    def _mixed(self, rgb: np.ndarray, proc_hw: tuple[int, int]) -> np.ndarray:
+        """A picture-fade frame: ``rgb`` stylized with the current code and with ``mix``'s old one (another
+        network), mixed with the old one's weight; uint8 (proc_hw + (3,))."""
+        st, (old, w) = self.stylizer, self.mix
+        y = st(rgb[None], out_hw=proc_hw)[0]
+        code, st.style_code = st.style_code, old
+        try:
+            y_old = st(rgb[None], out_hw=proc_hw)[0]
+        finally:
+            st.style_code = code
+        return cv2.addWeighted(y_old, w, y, 1.0 - w, 0.0)
 
     def _model_loop(self) -> None:
         receivers = self.outputs + ([self.preview] if self.preview else [])
