@@ -197,11 +197,21 @@ def test_single_style_training(data, tmp_path):
 
 
 def test_single_style_whole_painting_target(data, tmp_path):
+    from vidstyle.models.vgg import mean_std
+    from vidstyle.runtime.tensors import resize_short, to_tensor
     from vidstyle.train.loop import Trainer
 
-    style = str(data / "style" / "style1.jpg")  # 41 x 48 px
-    cfg = config(data, tmp_path / "w.pt", 2, gram_weight=1.0, style=[], style_image=style, style_scale=64,
-                 gram_layers=("relu2_1", "relu4_1"))
-    assert Trainer(cfg).style_feats["relu1_1"].shape == (1, 64, 64, 75)  # the whole painting at short side 64
+    yy, xx = np.mgrid[0:60, 0:90]
+    painting = np.stack([xx * 2.8, yy * 4.2, (xx + yy) * 1.7], -1).astype(np.uint8)  # smooth: resizes agree
+    Image.fromarray(painting).save(tmp_path / "painting.png")
+    cfg = config(data, tmp_path / "w.pt", 2, gram_weight=1.0, style=[], style_image=str(tmp_path / "painting.png"),
+                 style_scale=120, gram_layers=("relu2_1", "relu4_1"))
+    trainer = Trainer(cfg)
+    stats, grams, vgg = *trainer.whole_style, trainer.vgg
+    at = {short: mean_std(vgg(resize_short(to_tensor(painting), short), ("relu4_1",))["relu4_1"])[0]
+          for short in (120, 60)}
+    error = {short: (stats["relu4_1"][0] - m).abs().max() / m.abs().max() for short, m in at.items()}
+    assert error[120] < 0.03 and error[60] > 0.2, error  # all of the painting, at short side 120
+    assert set(grams) == {"relu2_1", "relu4_1"} and grams["relu4_1"].shape == (1, 512, 512)
     rec = train(cfg)
     assert rec["step"] == 2 and "gram_relu4_1" in rec and "gram_relu1_1" not in rec

@@ -150,7 +150,7 @@ class Trainer:
         self.net = torch.nn.parallel.DistributedDataParallel(self.trainable) if self.world > 1 else self.trainable
         self.sampler = make_sampler(cfg, self.rank)
         self.local_batch = max(1, cfg.batch // self.world)
-        self.style_feats = self._whole_style() if cfg.style_image and cfg.style_scale else None
+        self.whole_style = self._whole_style() if cfg.style_image and cfg.style_scale else None
 
     def _build_networks(self) -> None:
         cfg, device = self.cfg, self.device
@@ -167,14 +167,16 @@ class Trainer:
         self.teacher = _teacher(device) if cfg.distill_weight > 0 else None
 
     @torch.no_grad()
-    def _whole_style(self) -> dict:
-        """VGG19 taps (1, C, h, w) of the whole ``style_image`` at short side ``style_scale``, computed once."""
+    def _whole_style(self) -> tuple[dict, dict]:
+        """The style targets of the whole ``style_image`` at short side ``style_scale``, computed once:
+        ({tap: (mean, std) (1, C, 1, 1)}, {Gram tap: (1, C, C)})."""
         img = ImagePool([(self.cfg.style_image, 1.0, False)], holdout=None).pick(np.random.default_rng(0))[0]
         s = self.cfg.style_scale / min(img.shape[:2])
         img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)),
                          interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
         x = torch.from_numpy(img).permute(2, 0, 1)[None].float().div_(255).to(self.device)
-        return {k: v.float() for k, v in self.vgg(x, STYLE_LAYERS).items()}
+        feats = {k: v.float() for k, v in self.vgg(x, STYLE_LAYERS).items()}
+        return {k: mean_std(v) for k, v in feats.items()}, {k: gram(feats[k]) for k in self.cfg.gram_layers}
 
     def _restore(self) -> None:
         """Continue from ``cfg.resume`` (bit-exact: model, optimizer, scales, counters, RNG) or ``cfg.init``."""
@@ -223,13 +225,14 @@ class Trainer:
         n = c.shape[0]
         with torch.no_grad():
             cf = vgg(c, STYLE_LAYERS)
-            if self.style_feats is None:
+            if self.whole_style is None:
                 sf = vgg(s, STYLE_LAYERS)
                 s_stats = {k: mean_std(v) for k, v in sf.items()}
                 s_grams = {k: gram(sf[k]) for k in cfg.gram_layers} if cfg.gram_weight > 0 else {}
             else:  # the whole painting, for every sample
-                s_stats = {k: tuple(t.expand(n, -1, -1, -1) for t in mean_std(v)) for k, v in self.style_feats.items()}
-                s_grams = {k: gram(self.style_feats[k]).expand(n, -1, -1) for k in cfg.gram_layers}
+                s_stats = {k: (m.expand(n, -1, -1, -1), d.expand(n, -1, -1, -1))
+                           for k, (m, d) in self.whole_style[0].items()}
+                s_grams = {k: g.expand(n, -1, -1) for k, g in self.whole_style[1].items()}
             target = adain(cf["relu4_1"], *s_stats["relu4_1"])
         if self.w_stab > 0:  # content and its warped copy in one pass (DDP allows one forward per step)
             c2, theta, valid = stability_inputs(c, np.random.default_rng([cfg.seed, self.rank, self.step, 1]))
