@@ -99,8 +99,8 @@ def test_the_latency_stamp_is_carried_to_the_output(engine):
     try:
         s.temporal_on = True  # the temporal stage's output is copied before the stamp goes in
         engine.submit(s, frame(5, w=160, h=120, ms=1_796_000_123_456))
+        items = outs.wait(1)  # before the next frame: latest wins would drop 5 if 6 came before it was taken
         engine.submit(s, frame(6, w=160, h=120))
-        items = outs.wait(1)
         y = items[0][1]
         assert read_stamp(y) == 1_796_000_123_456
         assert np.abs(y[60:, 70:].astype(int) - items[0][2].to_ndarray(format="rgb24")[60:, 70:]).mean() > 20
