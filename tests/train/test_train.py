@@ -215,3 +215,7 @@ def test_single_style_whole_painting_target(data, tmp_path):
     assert set(grams) == {"relu2_1", "relu4_1"} and grams["relu4_1"].shape == (1, 512, 512)
     rec = train(cfg)
     assert rec["step"] == 2 and "gram_relu4_1" in rec and "gram_relu1_1" not in rec
+    from vidstyle.train.ship import ship
+
+    card = open(ship(str(tmp_path / "w.pt"), str(tmp_path / "w.safetensors"))).read()
+    assert "Gram weight 1.0 at relu2_1/relu4_1" in card and "the whole painting at short side 120" in card

@@ -15,7 +15,7 @@ from safetensors.torch import save_file
 from ..media.images import load_image
 from ..runtime.device import machine
 from ..styles import image_key
-from .loop import STABILITY_WEIGHT
+from .loop import GRAM_LAYERS, STABILITY_WEIGHT
 
 
 def _folders(paths: list[str]) -> str:
@@ -67,7 +67,9 @@ def ship(checkpoint: str, out: str, draft: bool = False) -> str:
         f"lr {cfg['lr']}, style weight {cfg['style_weight']}"
         + (f", stability weight {w_stab}" if w_stab else "")
         + (f", distillation weight {cfg['distill_weight']}" if cfg.get("distill_weight") else "")
-        + (f", Gram weight {cfg['gram_weight']}" if cfg.get("gram_weight") else "")
+        + (f", Gram weight {cfg['gram_weight']} at {'/'.join(cfg.get('gram_layers') or GRAM_LAYERS)}"
+           if cfg.get("gram_weight") else "")
+        + (f", style target: the whole painting at short side {cfg['style_scale']}" if cfg.get("style_scale") else "")
         + (f", border weight {cfg['border_weight']}" if cfg.get("border_weight") else ""),
         f"- training wall time: {ck.get('wall', 0) / 3600:.2f} h on {machine()}",
         "- final losses (mean of the last 200 logged steps; each term is relative to its identity value): "
