@@ -52,6 +52,18 @@ def test_fix_edges_removes_a_band_and_keeps_the_contents_own_shading():
     assert fix_edges(small, small) is small  # too small to have a band and a reference: left alone
 
 
+def test_fix_edges_leaves_no_step_where_the_corrected_rows_end():
+    import torch
+
+    from vidstyle.models.edges import fix_edges
+
+    x = torch.full((1, 3, 80, 96), 0.4)
+    y = x + (0.3 * (1 - torch.arange(80) / 24).clamp(min=0))[:, None]  # a bright band fading out 24 rows in
+    profile = (fix_edges(y, x) - x)[0, 0, :30, 48]
+    assert profile[:4].abs().max() < 1e-6  # the edge rows are corrected
+    assert profile.diff().abs().max() < 0.025  # and no step is left (0.05 where the correction stops at once)
+
+
 def test_border_score_sees_a_frame():
     content = cv2.resize(load_image(f"{ROOT}/samples/photo_chameleon.jpg"), (320, 180))
     framed = content.copy()

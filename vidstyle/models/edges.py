@@ -7,17 +7,21 @@ profile, so the picture's own edge shading (a vignette) and the texture finer th
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
 
 EDGE_DEPTH, EDGE_REF = 20, (24, 32)  # rows corrected, and the reference band, in pixels from the edge
 EDGE_ALONG = 31  # pixels along the edge that one correction spans (odd)
 MIN_EDGE_SIDE = 2 * EDGE_REF[1]  # smaller images are left as they are
+TAPER = 4  # the innermost corrected rows, over which the correction fades out
 
 
 def fix_edges(y: torch.Tensor, x: torch.Tensor, min_side: int = MIN_EDGE_SIDE) -> torch.Tensor:
     """For each side, the local mean colour (over EDGE_ALONG pixels along the edge) of each of the EDGE_DEPTH
-    outermost rows (columns), relative to the band EDGE_REF pixels in, is brought back to the content's.
+    outermost rows (columns), relative to the band EDGE_REF pixels in, is brought back to the content's
+    (fading out over the innermost TAPER rows: ``taper``).
     y: output, x: content, both (N, 3, h, w); returns y corrected (differentiable; a side under
     ``min_side``: y as it is)."""
     if y.shape[-2] < min_side or y.shape[-1] < min_side:
@@ -41,11 +45,19 @@ def edges_fixed(y: torch.Tensor, x: torch.Tensor, depth: int = EDGE_DEPTH, ref_l
             if far:  # row 0 is the edge row on either side
                 d = d.flip(-2)
             delta = _box_along(d[..., :depth, :] - d[..., ref_lo:, :].mean(-2, keepdim=True), along)
+            delta = delta * taper(depth, delta.device)
             if far:
                 delta = delta.flip(-2)
             band = n - depth if far else 0
             yv[..., band:band + depth, :] -= delta.to(y.dtype)
     return y
+
+
+def taper(depth: int, device: Optional[torch.device] = None, ramp: int = TAPER) -> torch.Tensor:
+    """(depth, 1) weights of the correction by distance from the edge: 1, then down linearly over the last
+    ``ramp`` rows, so no step is left where the corrected rows end (the border score's bands, rows 0-16,
+    stay fully corrected)."""
+    return ((depth - torch.arange(depth, device=device, dtype=torch.float32)) / (ramp + 1)).clamp(max=1.0)[:, None]
 
 
 def _box_along(rows: torch.Tensor, along: int) -> torch.Tensor:
