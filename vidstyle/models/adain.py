@@ -2,7 +2,7 @@
 
 VGG19 encoder to relu4_1 -> AdaIN (content features take the style's per-channel mean/std) -> a decoder
 that mirrors the encoder (reflect padding, nearest upsampling) -> ``edges.fix_edges`` (the decoder still
-paints a dark or bright band along some edges: up to 17 on the border score, 2.4 after the fix). Input and
+paints a dark or bright band along some edges: up to 17 on the border score, under 5 after the fix). Input and
 output: RGB (N, 3, H, W) in [0, 1] with H, W multiples of ``STRIDE``; the output is not clamped during
 training.
 """
