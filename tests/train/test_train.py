@@ -125,6 +125,29 @@ def test_init_from_shipped_weights_continues_the_count(data, tmp_path):
     assert all(k in ck["model"] for k in shipped)
 
 
+def test_init_a_wide_context_network_from_weights_without_the_branch(data, tmp_path):
+    from safetensors.torch import load_file
+
+    from vidstyle.models import fast
+    from vidstyle.train.ship import ship
+
+    train(config(data, tmp_path / "a.pt", 1, model="fast"))
+    plain = str(tmp_path / "plain.safetensors")
+    ship(str(tmp_path / "a.pt"), plain)
+    rec = train(config(data, tmp_path / "b.pt", 2, model="fast", context=True, init=plain))
+    assert rec["step"] == 2
+    wide = str(tmp_path / "wide.safetensors")
+    card = open(ship(str(tmp_path / "b.pt"), wide)).read()
+    assert "wide-context branch" in card
+    model = fast.build(load_file(wide))
+    assert model.net.decoder.context is not None
+    assert model.net.decoder.context.out.weight.abs().max() > 0  # trained away from its zero start
+    train(config(data, tmp_path / "d.pt", 1))  # adain's decoder weights do not fit fast
+    ship(str(tmp_path / "d.pt"), str(tmp_path / "d.safetensors"))
+    with pytest.raises(ValueError, match="does not fit"):
+        train(config(data, tmp_path / "e.pt", 1, model="fast", context=True, init=str(tmp_path / "d.safetensors")))
+
+
 def test_draft_weights_are_never_the_default_model(data, monkeypatch, tmp_path):
     from vidstyle.api import default_model_name
     from vidstyle.models import registry

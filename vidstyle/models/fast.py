@@ -39,6 +39,7 @@ WEIGHTS = "fast.safetensors"
 INTERNAL = 360  # processing short side in pixels: 640x360 runs natively, larger frames are guided-upsampled
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 STYLE_CHANNELS = (64, 128, 256, 512)
+CONTEXT_PREFIX = "net.decoder.context."  # state_dict keys of the optional wide-context branch
 CHUNK_PIXELS = 640 * 360  # CPU inference runs at most this many pixels per call (cache-friendly; see forward)
 META = {
     "paper": "Wang et al., MicroAST: Towards Super-Fast Ultra-Resolution Arbitrary Style Transfer, AAAI 2023 "
@@ -103,12 +104,36 @@ class ContentEncoder(nn.Module):
         return self.res2(self.res1(x))
 
 
-class Decoder(nn.Module):
-    """(N, 64, H/4, W/4) features + per-filter scales (N|1, 5 * 64) -> RGB (N, 3, H, W)."""
+class Context(nn.Module):
+    """Wide context for per-style networks: (N, C, h, w) features -> a residual (N, C, h, w) computed at a
+    quarter of their resolution (1/16 of the internal frame) by two residual blocks and upsampled bilinearly.
 
-    def __init__(self, widths: tuple[int, int] = (16, 64)):
+    It widens the receptive field from ~80 to ~230 internal pixels (brush forms larger than the
+    short strokes, such as swirls) for ~2 % more compute. ``out`` starts at zero, so a trained network gains
+    it without changing its picture."""
+
+    FACTOR = 4
+
+    def __init__(self, ch: int):
+        super().__init__()
+        self.res1, self.res2 = ResBlock(ch), ResBlock(ch)
+        self.out = nn.Conv2d(ch, ch, 1)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c = self.res2(self.res1(F.avg_pool2d(x, self.FACTOR, ceil_mode=True)))
+        return self.out(F.interpolate(c, size=(x.shape[-2], x.shape[-1]), mode="bilinear", align_corners=False))
+
+
+class Decoder(nn.Module):
+    """(N, 64, H/4, W/4) features + per-filter scales (N|1, 5 * 64) -> RGB (N, 3, H, W); ``context`` adds the
+    wide ``Context`` branch (per-style networks)."""
+
+    def __init__(self, widths: tuple[int, int] = (16, 64), context: bool = False):
         super().__init__()
         c1, c2 = widths
+        self.context = Context(c2) if context else None
         self.res1, self.res2 = ResBlock(c2), ResBlock(c2)
         self.reduce = ModConv(c2, c1, 1)
         self.smooth = nn.Conv2d(c1, c1, 3, padding=1, groups=c1)
@@ -120,6 +145,8 @@ class Decoder(nn.Module):
 
     def forward(self, x: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
         s = scales.split(self.mod_channels, 1)
+        if self.context is not None:
+            x = x + self.context(x)
         x = self.res2(self.res1(x, s[0], s[1]), s[2], s[3])
         x = F.interpolate(self.reduce(x, s[4]), scale_factor=2.0, mode="nearest")
         return F.pixel_shuffle(self.head(F.relu(self.smooth(x))), 2)
@@ -158,11 +185,12 @@ class FrameNet(nn.Module):
 
     forward = to_internal (shrink to the internal size) -> encoder -> decode -> expand (guided upsampling)."""
 
-    def __init__(self, widths: tuple[int, int] = (16, 64), internal: int = INTERNAL, edge_fix: bool = True):
+    def __init__(self, widths: tuple[int, int] = (16, 64), internal: int = INTERNAL, edge_fix: bool = True,
+                 context: bool = False):
         super().__init__()
         self.internal, self.edge_fix = internal, edge_fix
         self.encoder = ContentEncoder(widths)
-        self.decoder = Decoder(widths)
+        self.decoder = Decoder(widths, context)
 
     def to_internal(self, x: torch.Tensor) -> torch.Tensor:
         h, w = internal_size(x.shape[-2], x.shape[-1], self.internal)
@@ -235,9 +263,10 @@ class Fast(nn.Module):
     stride = STRIDE
     tiles = False  # never tiled: it works at most INTERNAL px internally (64 B a pixel), so 4K fits whole
 
-    def __init__(self, widths: tuple[int, int] = (16, 64), internal: int = INTERNAL, edge_fix: bool = True):
+    def __init__(self, widths: tuple[int, int] = (16, 64), internal: int = INTERNAL, edge_fix: bool = True,
+                 context: bool = False):
         super().__init__()
-        self.net = FrameNet(widths, internal, edge_fix)
+        self.net = FrameNet(widths, internal, edge_fix, context)
         self.mapper = StyleMapper(widths[1], sum(self.net.decoder.mod_channels))
 
     @property
@@ -293,10 +322,12 @@ class Fast(nn.Module):
         return y if alpha >= 1.0 else torch.lerp(x.float(), y.float(), alpha)
 
 
-def build(weights: dict[str, torch.Tensor] | None = None, edge_fix: bool = True) -> Fast:
+def build(weights: dict[str, torch.Tensor] | None = None, edge_fix: bool = True, context: bool = False) -> Fast:
     """Build the model; ``weights`` is its state_dict (any float dtype); ``edge_fix``: run ``fix_edges`` on
-    the output (off only to reproduce the first weights as they shipped)."""
-    model = Fast(edge_fix=edge_fix)
+    the output (off only to reproduce the first weights as they shipped); ``context``: with the wide
+    ``Context`` branch (also when ``weights`` hold one)."""
+    context = context or any(k.startswith(CONTEXT_PREFIX) for k in weights or {})
+    model = Fast(edge_fix=edge_fix, context=context)
     if weights is not None:
         model.load_state_dict({k: v.float() for k, v in weights.items()})
     return model

@@ -29,7 +29,7 @@ import torch
 import torch.distributed as dist
 
 from ..media.files import AtomicFile
-from ..models import registry
+from ..models import fast, registry
 from ..models.adain import adain
 from ..models.vgg import VGG19Encoder, mean_std
 from ..runtime.device import resolve_device, resolve_precision
@@ -74,6 +74,7 @@ class TrainConfig:
     distill_weight: float = 0.0  # weight of the feature loss towards the shipped adain's output (end-to-end)
     gram_weight: float = 0.0  # weight of the layer-balanced Gram loss
     gram_layers: tuple[str, ...] = GRAM_LAYERS  # VGG19 taps the Gram loss compares
+    context: bool = False  # fast: build with the wide-context branch (models/fast.py Context)
     border_weight: float = 100.0  # weight of the edge-profile loss (RGB in [0, 1])
     whole_rate: float = 0.25  # share of content samples that are whole photos (with their edges)
     out: str = "checkpoints/adain.pt"
@@ -101,13 +102,17 @@ def atomic_save(obj, path: str) -> None:
 
 def load_shipped(trainable: torch.nn.Module, path: str) -> tuple[int, int]:
     """Start from shipped fp16 weights (a fresh optimizer); returns the (step, samples) they were trained to,
-    so that a new session continues the count and draws new batches."""
+    so that a new session continues the count and draws new batches. A branch that starts at zero (fast's
+    ``Context``) may be missing from them; every other parameter must be there."""
     from safetensors import safe_open
     from safetensors.torch import load_file
 
     if not os.path.exists(path):
         raise FileNotFoundError(f"--init weights not found: {path}")
-    trainable.load_state_dict({k: v.float() for k, v in load_file(path).items()})
+    missing, unexpected = trainable.load_state_dict({k: v.float() for k, v in load_file(path).items()}, strict=False)
+    missing = [k for k in missing if not k.startswith(fast.CONTEXT_PREFIX)]
+    if missing or unexpected:
+        raise ValueError(f"--init {path} does not fit --model: missing {missing[:3]}, unexpected {unexpected[:3]}")
     with safe_open(path, "pt") as f:
         meta = f.metadata() or {}
     log.info("initialized from %s (step %s)", path, meta.get("step", "?"))
@@ -154,7 +159,8 @@ class Trainer:
 
     def _build_networks(self) -> None:
         cfg, device = self.cfg, self.device
-        model = registry.get(cfg.model).build(None).to(device)
+        spec = registry.get(cfg.model)
+        model = (spec.build(None, context=True) if cfg.context else spec.build(None)).to(device)
         self.trainable = model.trainable
         self.end_to_end = self.trainable is model
         encoder = getattr(model, "encoder", None)

@@ -57,7 +57,8 @@ def ship(checkpoint: str, out: str, draft: bool = False) -> str:
         f"# {os.path.basename(out)}",
         "",
         f"- model: `{cfg['model']}` ({params / 1e6:.2f}M trainable parameters, stored as fp16, "
-        f"{os.path.getsize(out) / 2**20:.1f} MiB)",
+        f"{os.path.getsize(out) / 2**20:.1f} MiB"
+        + (", with the wide-context branch" if cfg.get("context") else "") + ")",
         f"- data: content {_folders(cfg['content'])}; style "
         + (f"the single painting {os.path.basename(cfg['style_image'])} (a per-style network)"
            if cfg.get("style_image") else _folders(cfg["style"]))
