@@ -14,13 +14,15 @@ from vidstyle.models.fast import build
 SIZES = [(1, 64, 70), (2, 72, 96), (1, 380, 500)]  # below and above the internal size: dynamic N, H, W
 
 
-@pytest.fixture(scope="module")
-def model_and_code():
+@pytest.fixture(scope="module", params=[False, True], ids=["plain", "context"])
+def model_and_code(request):
     torch.manual_seed(0)
-    m = build().eval()
+    m = build(context=request.param).eval()
     with torch.no_grad():
         for p in m.mapper.parameters():
             p.normal_(0, 0.02)
+        if request.param:  # the wide-context branch of per-style networks, away from its zero start
+            m.net.decoder.context.out.weight.normal_(0, 0.1)
     return m, m.encode_style(torch.rand(1, 3, 48, 64))
 
 
