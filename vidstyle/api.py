@@ -248,8 +248,7 @@ class Stylizer:
             return net.decode_features(f, code, self.strength, stats)
 
         tiles = split(*x.shape[-2:], tile, self.tile_overlap, self.stride)
-        y = run_tiled(x, tiles, self.tile_overlap, net.content_features, whole_stats, decode, net.stride)
-        return net.edges(y, x)
+        return run_tiled(x, tiles, self.tile_overlap, net.content_features, whole_stats, decode, net.stride)
 
     @property
     def model_label(self) -> str:
@@ -412,6 +411,8 @@ class Stylizer:
             else:
                 y = net(x, code, alpha=self.strength)
         y = y[..., : hw[0], : hw[1]].float()
+        if hasattr(net, "edges"):  # at the frame's real edges, not at those of its padding
+            y = net.edges(y, x[..., : hw[0], : hw[1]])
         if tuple(y.shape[-2:]) != tuple(out_hw):
             y = F.interpolate(y, size=out_hw, mode="bilinear", align_corners=False,
                               antialias=out_hw[0] < y.shape[-2])

@@ -69,3 +69,15 @@ def test_border_score_sees_a_frame():
     framed = content.copy()
     framed[:, -5:-1] = (255, 255, 0)  # a yellow line 1-4 px inside the right edge
     assert abs(border_score(content, content)) < 1e-9 and border_score(framed, content) > 60
+
+
+@pytest.mark.parametrize("tile", [0, 256])
+def test_adain_corrects_the_real_edges_of_a_frame_padded_to_its_stride(tile):
+    """adain works on frames padded to multiples of 8: the correction belongs at the frame's own edges, so
+    that the 16 outermost rows (fully corrected) keep one colour offset from the content on every side."""
+    img = cv2.resize(bundled_frames()[2], (633, 357), interpolation=cv2.INTER_AREA)  # padded by 7 and 3
+    st = Stylizer(model="adain", device="cpu", disk_cache=False, tile=tile)
+    diff = st(img).astype(np.float64) - img
+    sides = (diff, diff[::-1], diff.transpose(1, 0, 2), diff.transpose(1, 0, 2)[::-1])
+    spread = [float(np.ptp(s[:16].mean(1), 0).max()) for s in sides]  # per row: mean offset, per channel
+    assert max(spread) < 1.5, np.round(spread, 2)

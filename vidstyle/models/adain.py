@@ -1,10 +1,11 @@
 """AdaIN arbitrary style transfer (Huang & Belongie, 2017).
 
 VGG19 encoder to relu4_1 -> AdaIN (content features take the style's per-channel mean/std) -> a decoder
-that mirrors the encoder (reflect padding, nearest upsampling) -> ``edges.fix_edges`` (the decoder still
-paints a dark or bright band along some edges: up to 17 on the border score, under 5 after the fix). Input and
-output: RGB (N, 3, H, W) in [0, 1] with H, W multiples of ``STRIDE``; the output is not clamped during
-training.
+that mirrors the encoder (reflect padding, nearest upsampling); then ``AdaIN.edges`` (``edges.fix_edges``:
+the decoder still paints a dark or bright band along some edges, up to 17 on the border score, under 5 after
+the fix), which the caller runs once the output is cropped back to the frame's own size (``forward`` sees
+frames padded to multiples of ``STRIDE``, and the band to correct is at the real edges). Input and output:
+RGB (N, 3, H, W) in [0, 1] with H, W multiples of ``STRIDE``; the output is not clamped during training.
 """
 from __future__ import annotations
 
@@ -122,16 +123,16 @@ class AdaIN(nn.Module):
 
     def forward(self, x: torch.Tensor, style_code: tuple[torch.Tensor, torch.Tensor], alpha: float = 1.0,
                 stats_filter=None) -> torch.Tensor:
-        """(N, 3, H, W) content in [0, 1] -> stylized (N, 3, H, W); alpha in [0, 1] blends with the content.
-        ``stats_filter(mean, std)`` may replace the frames' (N, 512, 1, 1) content statistics (temporal EMA)."""
+        """(N, 3, H, W) content in [0, 1] -> stylized (N, 3, H, W), edges not yet fixed (``edges``); alpha in
+        [0, 1] blends with the content. ``stats_filter(mean, std)`` may replace the frames' (N, 512, 1, 1)
+        content statistics (temporal EMA)."""
         f = self.content_features(x)
         stats = mean_std(f)
-        y = self.decode_features(f, style_code, alpha, stats_filter(*stats) if stats_filter else stats)
-        return self.edges(y, x)
+        return self.decode_features(f, style_code, alpha, stats_filter(*stats) if stats_filter else stats)
 
     def edges(self, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """The decoded frames y with ``fix_edges`` against the content x (both (N, 3, H, W)), fp32; as they
-        are when ``edge_fix`` is off."""
+        """The output y with ``fix_edges`` against the content x (both (N, 3, H, W) at the frame's own size,
+        padding cropped off), fp32; as it is when ``edge_fix`` is off."""
         return fix_edges(y.float(), x) if self.edge_fix else y
 
     def decode_features(self, f: torch.Tensor, style_code: tuple[torch.Tensor, torch.Tensor], alpha: float,
