@@ -42,8 +42,8 @@ def register(sub) -> None:
                    help="with --style-image: the style target is the whole painting at this short side "
                    "(encoded once; larger: larger strokes) instead of random crops of it")
     p.add_argument("--context", action="store_true",
-                   help="fast: add the wide-context branch (~230 px receptive field instead of ~80, ~2 %% more "
-                   "compute) for brush forms larger than short strokes; --init may name weights without it")
+                   help="fast: add the wide-context branch (~230 px receptive field instead of ~80; 10-23 %% slower "
+                   "on a 2-core CPU) for brush forms larger than short strokes; --init may name weights without it")
     p.add_argument("--border-weight", type=args.float_in(0, 1e6), default=100.0,
                    help="weight of the loss that keeps a frame from "
                    "being painted along the image edges (default 100)")
