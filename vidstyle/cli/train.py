@@ -71,7 +71,6 @@ def run(a: argparse.Namespace) -> int:
         raise VidstyleError("--style-scale needs --style-image (a single-style network)")
     if a.context and a.model != "fast":
         raise VidstyleError("--context is a fast option (--model fast)")
-    a.context = a.context or None
     a.gram_layers = tuple(a.gram_layers) if a.gram_layers else None
     given = {f.name: getattr(a, f.name, None) for f in fields(TrainConfig)}
     cfg = TrainConfig(**{k: v for k, v in given.items() if v is not None})
