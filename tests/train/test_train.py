@@ -189,6 +189,23 @@ def test_gram_loss_falls_to_zero_on_the_style_itself():
     assert same.item() < 1e-6 and abs(other.item() - 1) < 1e-5 and "gram_relu1_1" in log
 
 
+def test_sliced_wasserstein_sees_the_shape_of_a_distribution_that_moments_miss():
+    from vidstyle.models.vgg import mean_std
+    from vidstyle.train.losses import sliced_wasserstein, stats_loss
+
+    gen = torch.Generator().manual_seed(0)
+    two_valued = torch.randn(1, 4, 32, 32, generator=gen).sign()  # +-1: mean 0, std 1
+    gaussian = torch.randn(1, 4, 32, 32, generator=gen)  # about the same mean and std, another shape
+    style = two_valued.repeat(1, 1, 2, 3)  # the same distribution at another size
+    shuffled = two_valued.flatten(2)[..., torch.randperm(1024, generator=gen)].view(1, 4, 32, 32)
+    dirs = torch.nn.functional.normalize(torch.randn(4, 4, generator=gen), dim=0)
+    assert stats_loss(mean_std(gaussian), mean_std(style)) < 0.01
+    assert sliced_wasserstein(shuffled, style, dirs, gen) < 1e-10
+    assert sliced_wasserstein(gaussian, style, dirs, gen) > 0.05
+    sampled = sliced_wasserstein(gaussian, style, dirs, gen, points=256)  # a sample of the positions
+    assert 0.05 < sampled < 0.5
+
+
 def test_sampler_mixes_shapes_and_whole_photos(data):
     from vidstyle.train.data import whole_image
 
@@ -204,8 +221,9 @@ def test_sampler_mixes_shapes_and_whole_photos(data):
 
 def test_single_style_training(data, tmp_path):
     style = str(data / "style" / "style1.jpg")
-    rec = train(config(data, tmp_path / "s.pt", 2, gram_weight=1.0, style=[], style_image=style))
-    assert rec["step"] == 2 and "gram_relu3_1" in rec and "border" in rec
+    rec = train(config(data, tmp_path / "s.pt", 2, gram_weight=1.0, swd_weight=1.0, swd_layers=("relu2_1",),
+                       style=[], style_image=style))
+    assert rec["step"] == 2 and "gram_relu3_1" in rec and "swd_relu2_1" in rec and "border" in rec
     assert torch.load(tmp_path / "s.pt", weights_only=False)["config"]["style_image"] == style
     from safetensors import safe_open
 
@@ -228,17 +246,19 @@ def test_single_style_whole_painting_target(data, tmp_path):
     painting = np.stack([xx * 2.8, yy * 4.2, (xx + yy) * 1.7], -1).astype(np.uint8)  # smooth: resizes agree
     Image.fromarray(painting).save(tmp_path / "painting.png")
     cfg = config(data, tmp_path / "w.pt", 2, gram_weight=1.0, style=[], style_image=str(tmp_path / "painting.png"),
-                 style_scale=120, gram_layers=("relu2_1", "relu4_1"))
+                 style_scale=120, gram_layers=("relu2_1", "relu4_1"), swd_weight=1.0, swd_layers=("relu3_1",))
     trainer = Trainer(cfg)
-    stats, grams, vgg = *trainer.whole_style, trainer.vgg
+    (stats, grams, feats), vgg = trainer.whole_style, trainer.vgg
     at = {short: mean_std(vgg(resize_short(to_tensor(painting), short), ("relu4_1",))["relu4_1"])[0]
           for short in (120, 60)}
     error = {short: (stats["relu4_1"][0] - m).abs().max() / m.abs().max() for short, m in at.items()}
     assert error[120] < 0.03 and error[60] > 0.2, error  # all of the painting, at short side 120
     assert set(grams) == {"relu2_1", "relu4_1"} and grams["relu4_1"].shape == (1, 512, 512)
+    assert set(feats) == {"relu3_1"} and feats["relu3_1"].shape == (1, 256, 30, 45)
     rec = train(cfg)
-    assert rec["step"] == 2 and "gram_relu4_1" in rec and "gram_relu1_1" not in rec
+    assert rec["step"] == 2 and "gram_relu4_1" in rec and "gram_relu1_1" not in rec and "swd_relu3_1" in rec
     from vidstyle.train.ship import ship
 
     card = open(ship(str(tmp_path / "w.pt"), str(tmp_path / "w.safetensors"))).read()
     assert "Gram weight 1.0 at relu2_1/relu4_1" in card and "the whole painting at short side 120" in card
+    assert "sliced Wasserstein weight 1.0 at relu3_1" in card

@@ -38,6 +38,11 @@ def register(sub) -> None:
                    help="weight of the layer-balanced Gram (channel correlation) style loss")
     p.add_argument("--gram-layers", nargs="+", metavar="TAP", help="VGG19 taps of the Gram loss, from relu1_1 "
                    "relu2_1 relu3_1 relu4_1 (default: relu1_1 relu2_1 relu3_1; add relu4_1 for larger strokes)")
+    p.add_argument("--swd-weight", type=args.float_in(0, 1e6), default=0.0,
+                   help="weight of the layer-balanced sliced Wasserstein style loss (whole feature distributions: "
+                   "stroke shapes that mean/std and Gram losses average away)")
+    p.add_argument("--swd-layers", nargs="+", metavar="TAP", help="VGG19 taps of the sliced Wasserstein loss "
+                   "(default: relu1_1 relu2_1 relu3_1 relu4_1)")
     p.add_argument("--style-scale", type=args.int_in(args.MIN_SIZE, 4096), metavar="PX",
                    help="with --style-image: the style target is the whole painting at this short side "
                    "(encoded once; larger: larger strokes) instead of random crops of it")
@@ -72,6 +77,7 @@ def run(a: argparse.Namespace) -> int:
     if a.context and a.model != "fast":
         raise VidstyleError("--context is a fast option (--model fast)")
     a.gram_layers = tuple(a.gram_layers) if a.gram_layers else None
+    a.swd_layers = tuple(a.swd_layers) if a.swd_layers else None
     given = {f.name: getattr(a, f.name, None) for f in fields(TrainConfig)}
     cfg = TrainConfig(**{k: v for k, v in given.items() if v is not None})
     try:

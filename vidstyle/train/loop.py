@@ -45,6 +45,7 @@ from .losses import (
     stability_inputs,
     stability_loss,
     style_transfer_losses,
+    swd_losses,
 )
 from .preview import save_grid
 
@@ -74,6 +75,8 @@ class TrainConfig:
     distill_weight: float = 0.0  # weight of the feature loss towards the shipped adain's output (end-to-end)
     gram_weight: float = 0.0  # weight of the layer-balanced Gram loss
     gram_layers: tuple[str, ...] = GRAM_LAYERS  # VGG19 taps the Gram loss compares
+    swd_weight: float = 0.0  # weight of the layer-balanced sliced Wasserstein loss
+    swd_layers: tuple[str, ...] = STYLE_LAYERS  # VGG19 taps the sliced Wasserstein loss compares
     context: bool = False  # fast: build with the wide-context branch (models/fast.py Context)
     border_weight: float = 100.0  # weight of the edge-profile loss (RGB in [0, 1])
     whole_rate: float = 0.25  # share of content samples that are whole photos (with their edges)
@@ -166,23 +169,25 @@ class Trainer:
         encoder = getattr(model, "encoder", None)
         self.vgg = (encoder if isinstance(encoder, VGG19Encoder) else VGG19Encoder("relu4_1")).to(device)
         self.w_stab = cfg.stability_weight if cfg.stability_weight is not None else STABILITY_WEIGHT.get(cfg.model, 0.0)
-        if not set(cfg.gram_layers) <= set(STYLE_LAYERS):
-            raise ValueError(f"--gram-layers: choose from {' '.join(STYLE_LAYERS)}")
+        for name, layers in (("--gram-layers", cfg.gram_layers), ("--swd-layers", cfg.swd_layers)):
+            if not set(layers) <= set(STYLE_LAYERS):
+                raise ValueError(f"{name}: choose from {' '.join(STYLE_LAYERS)}")
         if cfg.distill_weight > 0 and not self.end_to_end:
             raise ValueError(f"--distill-weight needs an end-to-end model, not {cfg.model}")
         self.teacher = _teacher(device) if cfg.distill_weight > 0 else None
 
     @torch.no_grad()
-    def _whole_style(self) -> tuple[dict, dict]:
+    def _whole_style(self) -> tuple[dict, dict, dict]:
         """The style targets of the whole ``style_image`` at short side ``style_scale``, computed once:
-        ({tap: (mean, std) (1, C, 1, 1)}, {Gram tap: (1, C, C)})."""
+        ({tap: (mean, std) (1, C, 1, 1)}, {Gram tap: (1, C, C)}, {sliced Wasserstein tap: (1, C, h, w)})."""
         img = ImagePool([(self.cfg.style_image, 1.0, False)], holdout=None).pick(np.random.default_rng(0))[0]
         s = self.cfg.style_scale / min(img.shape[:2])
         img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)),
                          interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
         x = torch.from_numpy(img).permute(2, 0, 1)[None].float().div_(255).to(self.device)
         feats = {k: v.float() for k, v in self.vgg(x, STYLE_LAYERS).items()}
-        return {k: mean_std(v) for k, v in feats.items()}, {k: gram(feats[k]) for k in self.cfg.gram_layers}
+        return ({k: mean_std(v) for k, v in feats.items()}, {k: gram(feats[k]) for k in self.cfg.gram_layers},
+                {k: feats[k] for k in self.cfg.swd_layers} if self.cfg.swd_weight > 0 else {})
 
     def _restore(self) -> None:
         """Continue from ``cfg.resume`` (bit-exact: model, optimizer, scales, counters, RNG) or ``cfg.init``."""
@@ -235,10 +240,12 @@ class Trainer:
                 sf = vgg(s, STYLE_LAYERS)
                 s_stats = {k: mean_std(v) for k, v in sf.items()}
                 s_grams = {k: gram(sf[k]) for k in cfg.gram_layers} if cfg.gram_weight > 0 else {}
+                s_feats = sf
             else:  # the whole painting, for every sample
                 s_stats = {k: (m.expand(n, -1, -1, -1), d.expand(n, -1, -1, -1))
                            for k, (m, d) in self.whole_style[0].items()}
                 s_grams = {k: g.expand(n, -1, -1) for k, g in self.whole_style[1].items()}
+                s_feats = self.whole_style[2]
             target = adain(cf["relu4_1"], *s_stats["relu4_1"])
         if self.w_stab > 0:  # content and its warped copy in one pass (DDP allows one forward per step)
             c2, theta, valid = stability_inputs(c, np.random.default_rng([cfg.seed, self.rank, self.step, 1]))
@@ -253,6 +260,11 @@ class Trainer:
             loss_g, gram_terms = gram_losses(of, cf, s_grams, scale, cfg.gram_layers)
             terms.update(gram_terms)
             parts.append(cfg.gram_weight * loss_g)
+        if cfg.swd_weight > 0:  # directions drawn from the step, so a resumed run draws the same ones
+            gen = torch.Generator().manual_seed(cfg.seed * 1_000_003 + self.step * 7 + self.rank)
+            loss_w, swd_terms = swd_losses(of, cf, s_feats, scale, cfg.swd_layers, gen)
+            terms.update(swd_terms)
+            parts.append(cfg.swd_weight * loss_w)
         extra = {}
         if cfg.border_weight > 0:
             extra["border"] = (cfg.border_weight, border_loss(out, c))

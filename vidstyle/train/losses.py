@@ -6,7 +6,9 @@ mean of its *identity* value (the same loss with output = content), which is wha
 of DESIGN.md section 4 measures: every layer starts near 1 and counts equally.
 
 The Gram loss (Gatys, Johnson; here on centred features) adds second-order statistics: channel
-correlations are what tell strokes and swirls apart from a colour grade with noise. The border loss asks
+correlations are what tell strokes and swirls apart from a colour grade with noise. The sliced Wasserstein
+loss (Heitz et al., CVPR 2021) matches the whole distribution of the features along random directions, not
+only its first two moments: the shapes of strokes, which a Gram matrix averages away. The border loss asks
 that the image edges keep the content's edge-to-interior colour profile, so the network paints no frame
 around the picture (zero padding lets it know where the edge is). The stability loss (ReReVST, MCCNet)
 asks that a slightly warped and noised copy of the content give the equally warped output, so small
@@ -87,6 +89,46 @@ def gram_losses(out_feats: dict, content_feats: dict, style_grams: dict, scale: 
         ident = F.mse_loss(gram(content_feats[layer]), style_grams[layer]).item()
         term = F.mse_loss(gram(out_feats[layer]), style_grams[layer]) / scale.update("gram_" + layer, ident)
         log["gram_" + layer] = term.item()
+        loss = loss + term
+    return loss, log
+
+
+def _positions(feat: torch.Tensor, points: int, gen: torch.Generator) -> torch.Tensor:
+    """(N, C, h, w) -> (N, hw, C) fp32, at most ``points`` random positions (the same for the batch)."""
+    f = feat.float().flatten(2)
+    if f.shape[2] > points:
+        f = f[:, :, torch.randperm(f.shape[2], generator=gen)[:points].to(f.device)]
+    return f.transpose(1, 2)
+
+
+def sliced_wasserstein(feat: torch.Tensor, style: torch.Tensor, dirs: torch.Tensor, gen: torch.Generator,
+                       points: int = 8192) -> torch.Tensor:
+    """Mean squared distance between the sorted projections of (N, C, h, w) features and of (N|1, C, H, W)
+    style features onto the unit columns of ``dirs`` (C, K), each on at most ``points`` random positions (a
+    sample of the distribution: sorting every position of relu1_1 costs seconds per step on a CPU). The
+    style's sorted values are resampled at the output's quantiles, so the sizes may differ. Zero when the
+    feature distributions match."""
+    a = (_positions(feat, points, gen) @ dirs).sort(1).values  # (N, n, K)
+    b = (_positions(style, points, gen) @ dirs).sort(1).values  # (N|1, m, K)
+    n, m = a.shape[1], b.shape[1]
+    if m != n:
+        b = b[:, ((torch.arange(n, device=b.device) + 0.5) * m / n).long().clamp_max(m - 1)]
+    return F.mse_loss(a, b.expand_as(a))
+
+
+def swd_losses(out_feats: dict, content_feats: dict, style_feats: dict, scale: RunningScale,
+               layers: tuple[str, ...], gen: torch.Generator) -> tuple[torch.Tensor, dict[str, float]]:
+    """Sum over ``layers`` of ``sliced_wasserstein`` (C random directions per layer, drawn from ``gen``) of
+    the output against the style features, each divided by the running value for the content. Returns
+    (loss, log)."""
+    loss, log = out_feats[layers[0]].new_zeros((), dtype=torch.float32), {}
+    for layer in layers:
+        c = out_feats[layer].shape[1]
+        dirs = F.normalize(torch.randn(c, c, generator=gen), dim=0).to(out_feats[layer].device)
+        with torch.no_grad():
+            ident = sliced_wasserstein(content_feats[layer], style_feats[layer], dirs, gen).item()
+        term = sliced_wasserstein(out_feats[layer], style_feats[layer], dirs, gen) / scale.update("swd_" + layer, ident)
+        log["swd_" + layer] = term.item()
         loss = loss + term
     return loss, log
 

@@ -16,6 +16,7 @@ from ..media.images import load_image
 from ..runtime.device import machine
 from ..styles import image_key
 from .loop import GRAM_LAYERS, STABILITY_WEIGHT
+from .losses import STYLE_LAYERS
 
 
 def _folders(paths: list[str]) -> str:
@@ -70,6 +71,8 @@ def ship(checkpoint: str, out: str, draft: bool = False) -> str:
         + (f", distillation weight {cfg['distill_weight']}" if cfg.get("distill_weight") else "")
         + (f", Gram weight {cfg['gram_weight']} at {'/'.join(cfg.get('gram_layers') or GRAM_LAYERS)}"
            if cfg.get("gram_weight") else "")
+        + (f", sliced Wasserstein weight {cfg['swd_weight']} at {'/'.join(cfg.get('swd_layers') or STYLE_LAYERS)}"
+           if cfg.get("swd_weight") else "")
         + (f", style target: the whole painting at short side {cfg['style_scale']}" if cfg.get("style_scale") else "")
         + (f", border weight {cfg['border_weight']}" if cfg.get("border_weight") else ""),
         f"- training wall time: {ck.get('wall', 0) / 3600:.2f} h on {machine()}",
