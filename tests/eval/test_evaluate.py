@@ -66,11 +66,14 @@ def test_image_mode_json_and_sheet(folders, tmp_path, capsys):
     assert r["mode"] == "image" and r["pairs"] == 2 and r["model"] == "adain" and len(r["pair_list"]) == 2
     assert set(r["methods"]) == {"model", "reinhard", "identity"}
     for m in r["methods"].values():
-        assert set(m) == {"style_score", "ratios", "style_loss", "content_loss", "ssim", "border", "border_worst"}
+        assert set(m) == {"style_score", "ratios", "swd_score", "swd_ratios", "style_loss", "content_loss", "ssim",
+                          "border", "border_worst"}
         assert m["border_worst"] >= m["border"]
         assert list(m["ratios"]) == list(TAPS)
     ident = r["methods"]["identity"]
     assert ident["style_score"] == 1.0 and set(ident["ratios"].values()) == {1.0}
+    assert ident["swd_score"] == 1.0 and list(ident["swd_ratios"]) == list(TAPS)
+    assert r["methods"]["reinhard"]["swd_ratios"]["relu1_1"] < 1.0
     assert ident["content_loss"] == 0.0 and ident["ssim"] == pytest.approx(1.0)
     assert r["methods"]["reinhard"]["ratios"]["relu1_1"] < 1.0  # colour transfer moves the colour statistics
     with Image.open(sheet) as im:
@@ -81,8 +84,8 @@ def test_image_mode_table(folders, capsys):
     assert eval_cli(["--content", folders[0], "--style", folders[1], "--pairs", "1", "--size", "64",
                      "--device", "cpu", "--precision", "fp32", "-q"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert "1 pair," in lines[0] and lines[1].split() == ["score", *TAPS, "style", "content", "ssim", "border",
-                                                       "border_max"]
+    assert "1 pair," in lines[0] and lines[1].split() == ["score", *TAPS, "swd", "style", "content", "ssim",
+                                                       "border", "border_max"]
     assert [ln.split()[0] for ln in lines[2:]] == ["adain", "reinhard", "identity"]
 
 

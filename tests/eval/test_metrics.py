@@ -51,6 +51,28 @@ def test_batched_losses_match_single_images(content, stats):
     assert c[1].item() == 0.0 and c[0].item() > 0
 
 
+def test_sliced_wasserstein_sees_the_distribution_that_mean_and_std_miss():
+    gen = torch.Generator().manual_seed(0)
+    two_valued = {t: torch.randn(1, 4, 32, 32, generator=gen).sign() for t in TAPS}  # mean 0, std 1
+    gaussian = {t: torch.randn(1, 4, 32, 32, generator=gen) for t in TAPS}  # about the same mean and std
+    shuffled = {t: f.flatten(2)[..., torch.randperm(1024, generator=gen)].view(1, 4, 32, 32)
+                for t, f in two_valued.items()}
+    target = {t: metrics.sorted_projections(f.repeat(1, 1, 3, 2)) for t, f in two_valued.items()}  # other size
+    moments = {t: metrics.mean_std(f) for t, f in two_valued.items()}
+    assert metrics.layer_style_losses(gaussian, moments).max() < 0.01
+    assert metrics.layer_swd(shuffled, target).max() < 1e-12
+    assert metrics.layer_swd(gaussian, target).min() > 0.05
+
+
+def test_sliced_wasserstein_of_the_style_itself_is_zero():
+    style = texture(512, 520, seed=3)
+    stats, target = metrics.style_targets(style)
+    assert set(stats) == set(target) == set(TAPS) and target["relu3_1"].shape == (1, 64, 1024)
+    assert metrics.layer_swd(metrics.features(style), target).max() < 1e-6
+    other = metrics.layer_swd(metrics.features(texture(512, 520, seed=4, blur=1.0)), target)
+    assert (other > 1.0).all()
+
+
 def test_relative_style_score_is_ratio_of_sums():
     out = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0])
     ident = torch.tensor([2.0, 2.0, 6.0, 4.0, 10.0])

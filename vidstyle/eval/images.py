@@ -44,31 +44,34 @@ def _resized(rgb: np.ndarray, short: int) -> np.ndarray:
     return to_uint8(resize_short(to_tensor(rgb), short))[0]
 
 
-def pair_metrics(images: dict[str, np.ndarray], reference: str, style: dict, device) -> dict:
+def pair_metrics(images: dict[str, np.ndarray], reference: str, style: tuple[dict, dict], device) -> dict:
     """Metrics of same-size RGB uint8 images ``{method: (H, W, 3)}`` where ``images[reference]`` is the content,
-    against it and the style's ``metrics.style_stats``. Returns {method: {"layers": (5,) S_l, "style",
-    "content", "ssim", "border"}}."""
+    against it and the style's ``metrics.style_targets``. Returns {method: {"layers": (5,) S_l, "swd": (5,)
+    sliced Wasserstein distances, "style", "content", "ssim", "border"}}."""
     names = list(images)
     feats = metrics.features(np.stack([images[k] for k in names]), device)
     ref = names.index(reference)
-    layers = metrics.layer_style_losses(feats, style)
+    layers, swd = metrics.layer_style_losses(feats, style[0]), metrics.layer_swd(feats, style[1])
     style_l = metrics.style_loss(layers)
     content_l = metrics.content_loss(feats, {t: f[ref:ref + 1] for t, f in feats.items()})
-    return {k: {"layers": layers[i], "style": float(style_l[i]), "content": float(content_l[i]),
+    return {k: {"layers": layers[i], "swd": swd[i], "style": float(style_l[i]), "content": float(content_l[i]),
                 "ssim": metrics.ssim(images[k], images[reference]),
                 "border": metrics.border_score(images[k], images[reference])} for i, k in enumerate(names)}
 
 
 def summarize(per_pair: list[dict], identity: str = "identity") -> dict:
-    """Per-pair ``pair_metrics`` results -> {method: style_score, ratios, style_loss, content_loss, ssim, border
-    (mean border score), border_worst}."""
+    """Per-pair ``pair_metrics`` results -> {method: style_score, ratios, swd_score, swd_ratios (the same for the
+    sliced Wasserstein distance), style_loss, content_loss, ssim, border (mean border score), border_worst}."""
     sum_id = sum(p[identity]["layers"] for p in per_pair)
+    swd_id = sum(p[identity]["swd"] for p in per_pair)
     out = {}
     for k in per_pair[0]:
         score, ratios = metrics.relative_style_score(sum(p[k]["layers"] for p in per_pair), sum_id)
+        swd_score, swd_ratios = metrics.relative_style_score(sum(p[k]["swd"] for p in per_pair), swd_id)
         means = {m: float(np.mean([p[k][m] for p in per_pair])) for m in ("style", "content", "ssim")}
         borders = [p[k]["border"] for p in per_pair]
-        out[k] = {"style_score": score, "ratios": ratios, "style_loss": means["style"],
+        out[k] = {"style_score": score, "ratios": ratios, "swd_score": swd_score, "swd_ratios": swd_ratios,
+                  "style_loss": means["style"],
                   "content_loss": means["content"], "ssim": means["ssim"], "border": float(np.mean(borders)),
                   "border_worst": float(np.max(borders))}
     return out
@@ -105,7 +108,7 @@ def evaluate_images(args) -> dict:
             images["optimized"] = stylize_image(content, style, images["model"], steps, device, weights=weights,
                                                 dtype=vgg_dtype(stylizers["model"].dtype, device))
         images |= {"reinhard": metrics.reinhard(content, style), "identity": content}
-        per_pair.append(pair_metrics(images, "identity", metrics.style_stats(style, device), device))
+        per_pair.append(pair_metrics(images, "identity", metrics.style_targets(style, device), device))
         if args.sheet and len(thumbs) < SHEET_ROWS:
             thumbs.append([thumb(a) for a in (content, style, *(images[k] for k in names), images["reinhard"])])
         progress.update(1)

@@ -1,5 +1,5 @@
 """Quality metrics of DESIGN.md section 4: style and content losses through VGG19, SSIM, border score,
-warping error.
+warping error; and a sliced Wasserstein style distance, which also sees the shapes of strokes.
 
 Images are RGB uint8 numpy arrays (H, W, 3) unless stated otherwise. The VGG19 runs in fp32 so that the
 numbers do not depend on the device's autocast support.
@@ -18,6 +18,7 @@ from ..runtime.tensors import resize_short, to_tensor
 
 STYLE_SHORT_SIDE = 512
 CONTENT_TAPS = ("relu4_1", "relu5_1")
+SWD_DIRECTIONS, SWD_QUANTILES = 64, 1024  # sliced Wasserstein: fixed random directions per tap, values compared
 FARNEBACK = dict(pyr_scale=0.5, levels=3, winsize=15, iterations=3, poly_n=5, poly_sigma=1.2, flags=0)
 
 
@@ -45,10 +46,44 @@ def features(rgb: np.ndarray, device="cpu") -> dict[str, torch.Tensor]:
     return _vgg_fp32(to_tensor(rgb), device)
 
 
+def _style_taps(style: np.ndarray, device) -> dict[str, torch.Tensor]:
+    """Style image RGB uint8 (H, W, 3), resized to short side 512 -> fp32 VGG taps {tap: (1, C, h, w)}."""
+    return _vgg_fp32(resize_short(to_tensor(style), STYLE_SHORT_SIDE).clamp_(0, 1), device)
+
+
 def style_stats(style: np.ndarray, device="cpu") -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """Style image RGB uint8 (H, W, 3), resized to short side 512 -> {tap: (mean, std) each (1, C, 1, 1)}."""
-    x = resize_short(to_tensor(style), STYLE_SHORT_SIDE).clamp_(0, 1)
-    return {tap: mean_std(f) for tap, f in _vgg_fp32(x, device).items()}
+    return {tap: mean_std(f) for tap, f in _style_taps(style, device).items()}
+
+
+def style_targets(style: np.ndarray, device="cpu") -> tuple[dict, dict[str, torch.Tensor]]:
+    """``style_stats`` and ``sorted_projections`` of the style image from one VGG pass."""
+    taps = _style_taps(style, device)
+    return {t: mean_std(f) for t, f in taps.items()}, {t: sorted_projections(f) for t, f in taps.items()}
+
+
+@functools.lru_cache(maxsize=8)
+def _directions(channels: int) -> torch.Tensor:
+    """(channels, SWD_DIRECTIONS) fixed random unit columns (seeded per channel count: runs compare)."""
+    d = torch.randn(channels, SWD_DIRECTIONS, generator=torch.Generator().manual_seed(channels))
+    return d / d.norm(dim=0, keepdim=True)
+
+
+def sorted_projections(f: torch.Tensor) -> torch.Tensor:
+    """VGG features (N, C, h, w) projected on ``_directions(C)``, sorted over the positions and read at
+    SWD_QUANTILES evenly spaced quantiles -> (N, SWD_DIRECTIONS, SWD_QUANTILES) fp32: the distributions of the
+    features along those directions, comparable between images of any size."""
+    p = (f.float().flatten(2).transpose(1, 2) @ _directions(f.shape[1]).to(f.device)).sort(1).values
+    idx = ((torch.arange(SWD_QUANTILES, device=f.device) + 0.5) * p.shape[1] / SWD_QUANTILES).long()
+    return p[:, idx.clamp_max(p.shape[1] - 1)].transpose(1, 2)
+
+
+def layer_swd(feats: dict[str, torch.Tensor], style_sorted: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Sliced Wasserstein distance (mean squared difference of ``sorted_projections``) to the style's, per
+    image and tap: feats (N, C, h, w) -> (N, 5) fp32 on the CPU, columns TAPS. Unlike the mean/std S_l it
+    is zero only when the whole feature distributions match, so it also sees the shapes of strokes."""
+    cols = [((sorted_projections(feats[t]) - style_sorted[t].to(feats[t].device)) ** 2).mean((1, 2)) for t in TAPS]
+    return torch.stack(cols, 1).cpu()
 
 
 def layer_style_losses(feats: dict[str, torch.Tensor], style: dict) -> torch.Tensor:

@@ -7,8 +7,8 @@ from ..models.vgg import TAPS
 def format_table(result: dict) -> str:
     """A compact text table of ``evaluate_images`` / ``evaluate_video`` results, one row per method."""
     cols = [("warp_err", "warping_error"), ("score", "style_score")]
-    cols += [(t, t) for t in TAPS] + [("style", "style_loss"), ("content", "content_loss"), ("ssim", "ssim"),
-                                      ("border", "border"), ("border_max", "border_worst")]
+    cols += [(t, t) for t in TAPS] + [("swd", "swd_score"), ("style", "style_loss"), ("content", "content_loss"),
+                                      ("ssim", "ssim"), ("border", "border"), ("border_max", "border_worst")]
     methods = result["methods"]
     cols = [c for c in cols if any(c[1] in m or c[1] in m.get("ratios", {}) for m in methods.values())]
     name = lambda k: result.get(k) or k if k in ("model", "compare") else k  # noqa: E731
@@ -29,4 +29,5 @@ def _caption(result: dict) -> str:
     held = ", hold-out" if result["holdout"] else ""
     pairs = f"{result['pairs']} pair{'s' if result['pairs'] != 1 else ''}"
     return (f"{pairs}{held}, model {result['model']}{untrained}, size {result['size']}, "
-            f"strength {result['strength']}; score and relu*: style loss relative to identity (lower = more style)")
+            f"strength {result['strength']}; score and relu*: style loss relative to identity (lower = more style); "
+            "swd: the same for the sliced Wasserstein distance")

@@ -59,8 +59,8 @@ def _tap(frames, keep: set[int], store: dict[int, np.ndarray], progress: Progres
 def video_style_metrics(outs: list[np.ndarray], ins: list[np.ndarray], style: np.ndarray, device) -> dict:
     """Style and content losses and SSIM of sampled output frames (vs the style and their input frames), with the
     input frames themselves as the identity reference. Frames are RGB uint8 (H, W, 3); outputs take the input size."""
-    stats = metrics.style_stats(style, device)
-    per_frame = [pair_metrics({"output": metrics.resize_to(o, i.shape[:2]), "input": i}, "input", stats, device)
+    target = metrics.style_targets(style, device)
+    per_frame = [pair_metrics({"output": metrics.resize_to(o, i.shape[:2]), "input": i}, "input", target, device)
                  for o, i in zip(outs, ins)]
     return summarize(per_frame, identity="input")
 
