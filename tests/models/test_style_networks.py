@@ -8,7 +8,7 @@ import pytest
 
 from vidstyle.api import Stylizer
 from vidstyle.eval.images import pair_metrics
-from vidstyle.eval.metrics import relative_style_score, style_stats
+from vidstyle.eval.metrics import relative_style_score, style_targets
 from vidstyle.media.images import load_image
 from vidstyle.models import registry
 from vidstyle.runtime.tensors import resize_short, to_tensor, to_uint8
@@ -44,7 +44,7 @@ def test_the_network_paints_its_painting_closer_than_the_arbitrary_one(painting)
     arbitrary = Stylizer(style=style, model="fast-arbitrary", device="cpu", precision="fp32", disk_cache=False)
     assert own.style_code.net and not arbitrary.style_code.net
     m = pair_metrics({"own": own(content), "arbitrary": arbitrary(content), "content": content}, "content",
-                     style_stats(style), "cpu")
+                     style_targets(style), "cpu")
     score = {k: relative_style_score(m[k]["layers"], m["content"]["layers"])[0] for k in ("own", "arbitrary")}
     assert score["own"] < 0.85 * score["arbitrary"], score  # 30 hold-out photos: 0.61-0.64x
     assert abs(m["own"]["border"]) <= 8, m["own"]["border"]
