@@ -10,7 +10,8 @@ stability loss compares the output for a warped, noised copy of the content with
 the optional distillation loss (end-to-end models) compares the VGG19 features of the output with those of
 the shipped ``adain`` model's output for the same pair (where the teacher puts its strokes; a pixel loss
 would teach the blurred average of many possible strokes). The border loss keeps the edges free of a
-painted frame; the Gram loss adds channel correlations to the mean/std style loss. ``style_image`` trains a
+painted frame; the Gram loss adds channel correlations to the mean/std style loss, the sliced Wasserstein
+loss whole feature distributions. ``style_image`` trains a
 single-style network: every style sample is a crop of that one painting.
 """
 from __future__ import annotations
