@@ -1,6 +1,8 @@
 import os
 import subprocess
 import sys
+from importlib.machinery import SourceFileLoader
+from importlib.util import module_from_spec, spec_from_loader
 
 import pytest
 
@@ -23,6 +25,14 @@ def run_cli(*args: str, timeout: float = 300, env: dict | None = None) -> subpro
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""), **(env or {}))
     return subprocess.run([sys.executable, "-m", "vidstyle", *args], capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=ROOT)
+
+
+def load_script(name: str):
+    """``scripts/NAME`` (a Python script without the .py) imported as a module, its ``main`` not run."""
+    loader = SourceFileLoader(name.replace("-", "_"), os.path.join(ROOT, "scripts", name))
+    module = module_from_spec(spec_from_loader(loader.name, loader))
+    loader.exec_module(module)
+    return module
 
 
 def needs_shared(*parts: str) -> str:

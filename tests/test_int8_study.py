@@ -4,22 +4,16 @@ import os
 import shutil
 import subprocess
 import sys
-from importlib.machinery import SourceFileLoader
-from importlib.util import module_from_spec, spec_from_loader
 
 import pytest
 import torch
-from conftest import ROOT
+from conftest import ROOT, load_script
 
 from vidstyle.api import Stylizer
 
 
 def study():
-    path = os.path.join(ROOT, "scripts", "int8-study")
-    loader = SourceFileLoader("int8_study", path)
-    module = module_from_spec(spec_from_loader("int8_study", loader))
-    loader.exec_module(module)
-    return module
+    return load_script("int8-study")
 
 
 @pytest.fixture(scope="module")

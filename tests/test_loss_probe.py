@@ -1,12 +1,9 @@
 """scripts/loss-probe reads its recipes as written and optimises the photo towards the painting under them."""
-import os
-from importlib.machinery import SourceFileLoader
-from importlib.util import module_from_spec, spec_from_loader
 
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT
+from conftest import load_script
 
 from vidstyle.models.vgg import VGG19Encoder
 from vidstyle.runtime.tensors import to_tensor
@@ -14,11 +11,7 @@ from vidstyle.train.losses import gram
 
 
 def probe_script():
-    path = os.path.join(ROOT, "scripts", "loss-probe")
-    loader = SourceFileLoader("loss_probe", path)
-    module = module_from_spec(spec_from_loader("loss_probe", loader))
-    loader.exec_module(module)
-    return module
+    return load_script("loss-probe")
 
 
 def test_recipes_parse_with_defaults_and_label_briefly():
