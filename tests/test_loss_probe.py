@@ -10,23 +10,19 @@ from vidstyle.runtime.tensors import to_tensor
 from vidstyle.train.losses import gram
 
 
-def probe_script():
-    return load_script("loss-probe")
-
-
 def test_recipes_parse_with_defaults_and_label_briefly():
-    lp = probe_script()
+    lp = load_script("loss-probe")
     r = lp.parse_recipe("gram=10 gram_layers=relu3_1,relu4_1 scale=256")
     assert r["ms"] == 5.0 and r["gram"] == 10.0 and r["swd"] == 0.0 and r["scale"] == 256
     assert r["gram_layers"] == ("relu3_1", "relu4_1") and len(r["swd_layers"]) == 4
     assert lp.label(r) == "ms 5 + gram 10 (r34) @256"
-    for bad in ("gramm=10", "scale=", "ms", "scale=big", "gram_layers="):
+    for bad in ("gramm=10", "scale=", "ms", "scale=big", "gram_layers=", "swd_layers=relu9_1"):
         with pytest.raises(SystemExit, match="bad recipe word"):
             lp.parse_recipe(bad)
 
 
 def test_probe_moves_the_photo_towards_the_paintings_gram_matrices():
-    lp = probe_script()
+    lp = load_script("loss-probe")
     rng = np.random.default_rng(0)
     photo = np.repeat(np.linspace(40, 220, 64, dtype=np.float32)[None, :, None], 48, 0).repeat(3, 2)
     photo = photo.astype(np.uint8)
