@@ -5,7 +5,7 @@ import torch
 
 from vidstyle.api import Stylizer
 from vidstyle.models import fast, registry
-from vidstyle.models.fast import ModConv, build, guided_upsample, internal_size
+from vidstyle.models.fast import EdgeConv, ModConv, build, guided_upsample, internal_size
 from vidstyle.train.losses import affine_warp, stability_inputs, stability_loss
 
 RNG = np.random.default_rng(0)
@@ -74,7 +74,7 @@ def test_batch_chunks_match_a_single_pass(model, code, monkeypatch):
     with torch.no_grad():
         chunked = model(x, code)
         single = torch.cat([model(f[None], code) for f in x])
-    assert torch.allclose(chunked, single, atol=1e-4)
+    assert torch.allclose(chunked, single, atol=5e-4)  # float rounding by batch size: 2e-4 (a mix-up gives 0.1+)
 
 
 def test_folded_modulation_equals_per_sample_scaling():
@@ -82,6 +82,27 @@ def test_folded_modulation_equals_per_sample_scaling():
     conv, x, s = ModConv(8, 4, 1), torch.randn(3, 8, 5, 5), torch.rand(1, 8) + 0.5
     assert torch.allclose(conv(x, s), conv(x, s.expand(3, 8)), atol=1e-5)
     assert torch.allclose(conv(x, None), conv(x, torch.ones(1, 8)), atol=1e-6)
+
+
+def test_replicate_padding_equals_padding_the_input_and_is_used_where_it_belongs():
+    torch.manual_seed(0)
+    conv = EdgeConv(6, 6, 3, 1, 1, groups=6)
+    conv.padding_mode = "replicate"
+    x = torch.randn(2, 6, 7, 9, requires_grad=True)
+    ref = torch.nn.functional.conv2d(torch.nn.functional.pad(x, (1, 1, 1, 1), mode="replicate"), conv.weight,
+                                     conv.bias, groups=6)
+    y = conv(x)
+    assert torch.allclose(y, ref, atol=1e-5)
+    g = torch.randn_like(y)
+    grads = [torch.autograd.grad((out * g).sum(), x, retain_graph=True)[0] for out in (y, ref)]
+    assert torch.allclose(*grads, atol=1e-5)
+    with torch.inference_mode():
+        assert torch.allclose(conv(x.detach()), ref, atol=1e-5)  # the in-place path
+    modes = lambda m: {n: c.padding_mode for n, c in m.named_modules() if isinstance(c, EdgeConv)}  # noqa: E731
+    new, v1 = modes(build()), modes(registry.MODELS["fast-v1"].build(None))
+    assert {n for n, v in new.items() if v == "replicate"} == {f"net.encoder.res{i}.{ab}.dw" for i in (1, 2)
+                                                              for ab in "ab"}
+    assert set(v1.values()) == {"zeros"}  # the first weights as they shipped
 
 
 def test_stats_filter_hook(model, code):

@@ -16,6 +16,9 @@ AAAI 2023. Written from scratch and reshaped for a CPU (numbers from a 2-core AV
 - optional wide context (per-style networks trained with ``vidstyle train --context``): two residual blocks
   at 1/16 resolution add a smooth residual to the decoder's input, for brush forms larger than its ~80 px
   receptive field (found from the weights' keys).
+- edges: the encoder's residual blocks pad by repeating the edge pixels (``EdgeConv``); with zero padding
+  there (as the weights were trained, and as ``fast-v1`` keeps it) every frame had lines of colour and a band
+  of other texture 15-30 px inside its edges, deeper than ``fix_edges`` (on the output) reaches.
 - internal resolution: frames are stylized with their short side at most ``internal`` (360) pixels and
   brought back by a fast guided filter (He & Sun, 2015) whose guide is the full-resolution luminance, so
   edges stay sharp at 720p and above. Output size == input size for any H, W (``STRIDE`` = 1).
@@ -43,6 +46,7 @@ INTERNAL = 360  # processing short side in pixels: 640x360 runs natively, larger
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 STYLE_CHANNELS = (64, 128, 256, 512)
 CONTEXT_PREFIX = "net.decoder.context."  # state_dict keys of the optional wide-context branch
+PADDING = "replicate"  # padding of the content encoder's residual blocks (zeros paint a frame: EdgeConv)
 CHUNK_PIXELS = 640 * 360  # CPU inference runs at most this many pixels per call (cache-friendly; see forward)
 META = {
     "paper": "Wang et al., MicroAST: Towards Super-Fast Ultra-Resolution Arbitrary Style Transfer, AAAI 2023 "
@@ -53,6 +57,37 @@ META = {
     "weights": f"vidstyle/weights/{WEIGHTS} (trained by vidstyle, see its model card)",
     "input": "RGB float (N, 3, H, W) in [0, 1], any size",
 }
+
+
+def replicated_edges(y: torch.Tensor, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """A zero-padded depthwise 3x3 stride-1 convolution's output y (N, C, H, W) of x (N, C, H, W) with weight
+    (C, 1, 3, 3) -> what the convolution gives with the edge pixels of x repeated instead ("replicate"
+    padding): the taps that fell on zeros are added along the four edges (in place when autograd is off).
+    Four one-row convolutions: 4 % of a frame's time on a CPU where padding every input costs 20 %."""
+    if torch.is_grad_enabled():
+        y = y.clone()
+    c = x.shape[1]
+    y[..., :1, :] += F.conv2d(_widened(x[..., :1, :]), weight[..., :1, :], groups=c)  # row above, with corners
+    y[..., -1:, :] += F.conv2d(_widened(x[..., -1:, :]), weight[..., 2:, :], groups=c)
+    y[..., :, :1] += F.conv2d(x[..., :, :1], weight[..., :, :1], padding=(1, 0), groups=c)  # the column left
+    y[..., :, -1:] += F.conv2d(x[..., :, -1:], weight[..., :, 2:], padding=(1, 0), groups=c)
+    return y
+
+
+def _widened(row: torch.Tensor) -> torch.Tensor:
+    """(N, C, 1, W) -> (N, C, 1, W + 2), its end pixels repeated."""
+    return torch.cat([row[..., :1], row, row[..., -1:]], -1)
+
+
+class EdgeConv(nn.Conv2d):
+    """A depthwise 3x3 stride-1 nn.Conv2d whose "replicate" padding mode runs as zero padding plus
+    ``replicated_edges`` (F.pad's replicate mode copies every input, and CPU autocast adds an fp32 round trip:
+    a third of a bf16 frame). The zero padding the first weights were trained with paints a frame of lines up
+    to 30 px inside the edges; repeating the edge pixels shows the layer a picture that goes on."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return replicated_edges(y, x, self.weight) if self.padding_mode == "replicate" else y
 
 
 class ModConv(nn.Conv2d):
@@ -73,7 +108,7 @@ class SepConv(nn.Module):
 
     def __init__(self, cin: int, cout: int, stride: int = 1):
         super().__init__()
-        self.dw = nn.Conv2d(cin, cin, 3, stride, 1, groups=cin)
+        self.dw = EdgeConv(cin, cin, 3, stride, 1, groups=cin)
         self.pw = ModConv(cin, cout, 1)
 
     def forward(self, x: torch.Tensor, scale: Optional[torch.Tensor] = None) -> torch.Tensor:
@@ -191,11 +226,13 @@ class FrameNet(nn.Module):
     forward = to_internal (shrink to the internal size) -> encoder -> decode -> expand (guided upsampling)."""
 
     def __init__(self, widths: tuple[int, int] = (16, 64), internal: int = INTERNAL, edge_fix: bool = True,
-                 context: bool = False):
+                 context: bool = False, padding: str = PADDING):
         super().__init__()
         self.internal, self.edge_fix = internal, edge_fix
         self.encoder = ContentEncoder(widths)
         self.decoder = Decoder(widths, context)
+        for block in (self.encoder.res1, self.encoder.res2):
+            block.a.dw.padding_mode = block.b.dw.padding_mode = padding
 
     def to_internal(self, x: torch.Tensor) -> torch.Tensor:
         h, w = internal_size(x.shape[-2], x.shape[-1], self.internal)
@@ -269,9 +306,9 @@ class Fast(nn.Module):
     tiles = False  # never tiled: it works at most INTERNAL px internally (64 B a pixel), so 4K fits whole
 
     def __init__(self, widths: tuple[int, int] = (16, 64), internal: int = INTERNAL, edge_fix: bool = True,
-                 context: bool = False):
+                 context: bool = False, padding: str = PADDING):
         super().__init__()
-        self.net = FrameNet(widths, internal, edge_fix, context)
+        self.net = FrameNet(widths, internal, edge_fix, context, padding)
         self.mapper = StyleMapper(widths[1], sum(self.net.decoder.mod_channels))
 
     @property
@@ -327,12 +364,13 @@ class Fast(nn.Module):
         return y if alpha >= 1.0 else torch.lerp(x.float(), y.float(), alpha)
 
 
-def build(weights: dict[str, torch.Tensor] | None = None, edge_fix: bool = True, context: bool = False) -> Fast:
+def build(weights: dict[str, torch.Tensor] | None = None, edge_fix: bool = True, context: bool = False,
+          padding: str = PADDING) -> Fast:
     """Build the model; ``weights`` is its state_dict (any float dtype); ``edge_fix``: run ``fix_edges`` on
-    the output (off only to reproduce the first weights as they shipped); ``context``: with the wide
-    ``Context`` branch (also when ``weights`` hold one)."""
+    the output and ``padding``: the convolutions' padding mode (False and "zeros" only to reproduce the first
+    weights as they shipped); ``context``: with the wide ``Context`` branch (also when ``weights`` hold one)."""
     context = context or any(k.startswith(CONTEXT_PREFIX) for k in weights or {})
-    model = Fast(edge_fix=edge_fix, context=context)
+    model = Fast(edge_fix=edge_fix, context=context, padding=padding)
     if weights is not None:
         model.load_state_dict({k: v.float() for k, v in weights.items()})
     return model

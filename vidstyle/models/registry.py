@@ -51,7 +51,7 @@ class ModelSpec:
 MODELS: dict[str, ModelSpec] = {
     adain.NAME: ModelSpec(adain.NAME, adain.build, adain.WEIGHTS, adain.META, adain.BYTES_PER_PIXEL),
     fast.NAME: ModelSpec(fast.NAME, fast.build, fast.WEIGHTS, fast.META, fast.BYTES_PER_PIXEL),
-    "fast-v1": ModelSpec("fast-v1", functools.partial(fast.build, edge_fix=False), fast.WEIGHTS,
+    "fast-v1": ModelSpec("fast-v1", functools.partial(fast.build, edge_fix=False, padding="zeros"), fast.WEIGHTS,
                          fast.META | {"weights": "the fast weights of 2026-11-28 as they shipped then, without the "
                                       "edge fix, for side-by-side comparisons"}, fast.BYTES_PER_PIXEL),
     "fast-arbitrary": ModelSpec("fast-arbitrary", fast.build, fast.WEIGHTS,
