@@ -67,8 +67,9 @@ def test_image_mode_json_and_sheet(folders, tmp_path, capsys):
     assert set(r["methods"]) == {"model", "reinhard", "identity"}
     for m in r["methods"].values():
         assert set(m) == {"style_score", "ratios", "swd_score", "swd_ratios", "style_loss", "content_loss", "ssim",
-                          "border", "border_worst"}
+                          "border", "border_worst", "lines", "lines_worst"}
         assert m["border_worst"] >= m["border"]
+        assert m["lines"] is None and m["lines_worst"] is None  # 64 px: too small for the edge line score
         assert list(m["ratios"]) == list(TAPS)
     ident = r["methods"]["identity"]
     assert ident["style_score"] == 1.0 and set(ident["ratios"].values()) == {1.0}

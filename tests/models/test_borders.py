@@ -7,13 +7,16 @@ import pytest
 from conftest import ROOT
 
 from vidstyle.api import Stylizer
-from vidstyle.eval.metrics import border_score
+from vidstyle.eval.metrics import border_score, edge_line_score
 from vidstyle.media.images import load_image
 
 SIZES = ((360, 640), (357, 633))
 # the fast v2 issue's bar is 8 (mean) and 15 (worst); with fix_edges the worst here is 2.2 (adain without it:
 # 9.6, fast-v1: 69), so the worst side is held to 5
 MEAN_MAX, WORST_MAX = 8.0, 5.0
+# edge line score: fast-v1 22-32, fast with zero padding in its encoder 13 (a line 18-21 px inside the left and
+# right edges), with replicate padding at most 5.5 (texture), adain at most 1.5
+LINES_MAX = 8.0
 
 
 def bundled_frames() -> list[np.ndarray]:
@@ -25,12 +28,15 @@ def bundled_frames() -> list[np.ndarray]:
 @pytest.mark.parametrize("model, tile", [("adain", 0), ("adain", 256), ("fast", 0)])
 def test_shipped_model_paints_no_frame(model, tile):
     st = Stylizer(model=model, device="cpu", disk_cache=False, tile=tile)
-    scores = []
+    scores, lines = [], []
     for img in bundled_frames():
         for hw in SIZES:
             content = cv2.resize(img, hw[::-1], interpolation=cv2.INTER_AREA)
-            scores.append(border_score(st(content), content))
+            out = st(content)
+            scores.append(border_score(out, content))
+            lines.append(edge_line_score(out, content))
     assert np.mean(scores) <= MEAN_MAX and max(scores) <= WORST_MAX, np.round(scores, 1)
+    assert max(lines) <= LINES_MAX, np.round(lines, 1)
 
 
 def test_fix_edges_removes_a_band_and_keeps_the_contents_own_shading():
@@ -69,6 +75,19 @@ def test_border_score_sees_a_frame():
     framed = content.copy()
     framed[:, -5:-1] = (255, 255, 0)  # a yellow line 1-4 px inside the right edge
     assert abs(border_score(content, content)) < 1e-9 and border_score(framed, content) > 60
+
+
+def test_edge_line_score_sees_a_line_deeper_than_the_border_bands_and_not_the_contents_own():
+    content = cv2.resize(load_image(f"{ROOT}/samples/photo_chameleon.jpg"), (320, 180))
+    lined = content.astype(np.int16)
+    lined[:, -24] += 40  # a light line 24 px inside the right edge: beyond the border score's bands
+    lined = lined.clip(0, 255).astype(np.uint8)
+    assert abs(border_score(lined, content)) < 1 and edge_line_score(lined, content) > 20
+    assert edge_line_score(content, content) == 0.0
+    both = content.copy()
+    both[30] = 255  # the content's own line 30 px below the top, kept by the output
+    assert abs(edge_line_score(both, both)) < 1e-9
+    assert edge_line_score(content[:90], content[:90]) is None  # too small for the interior reference
 
 
 @pytest.mark.parametrize("tile", [0, 256])

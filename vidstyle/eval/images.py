@@ -47,7 +47,7 @@ def _resized(rgb: np.ndarray, short: int) -> np.ndarray:
 def pair_metrics(images: dict[str, np.ndarray], reference: str, style: tuple[dict, dict], device) -> dict:
     """Metrics of same-size RGB uint8 images ``{method: (H, W, 3)}`` where ``images[reference]`` is the content,
     against it and the style's ``metrics.style_targets``. Returns {method: {"layers": (5,) S_l, "swd": (5,)
-    sliced Wasserstein distances, "style", "content", "ssim", "border"}}."""
+    sliced Wasserstein distances, "style", "content", "ssim", "border", "lines" (edge line score or None)}}."""
     names = list(images)
     feats = metrics.features(np.stack([images[k] for k in names]), device)
     ref = names.index(reference)
@@ -56,12 +56,14 @@ def pair_metrics(images: dict[str, np.ndarray], reference: str, style: tuple[dic
     content_l = metrics.content_loss(feats, {t: f[ref:ref + 1] for t, f in feats.items()})
     return {k: {"layers": layers[i], "swd": swd[i], "style": float(style_l[i]), "content": float(content_l[i]),
                 "ssim": metrics.ssim(images[k], images[reference]),
-                "border": metrics.border_score(images[k], images[reference])} for i, k in enumerate(names)}
+                "border": metrics.border_score(images[k], images[reference]),
+                "lines": metrics.edge_line_score(images[k], images[reference])} for i, k in enumerate(names)}
 
 
 def summarize(per_pair: list[dict], identity: str = "identity") -> dict:
     """Per-pair ``pair_metrics`` results -> {method: style_score, ratios, swd_score, swd_ratios (the same for the
-    sliced Wasserstein distance), style_loss, content_loss, ssim, border (mean border score), border_worst}."""
+    sliced Wasserstein distance), style_loss, content_loss, ssim, border (mean border score), border_worst, lines
+    (mean edge line score; None on images too small for it), lines_worst}."""
     sum_id = sum(p[identity]["layers"] for p in per_pair)
     swd_id = sum(p[identity]["swd"] for p in per_pair)
     out = {}
@@ -70,10 +72,12 @@ def summarize(per_pair: list[dict], identity: str = "identity") -> dict:
         swd_score, swd_ratios = metrics.relative_style_score(sum(p[k]["swd"] for p in per_pair), swd_id)
         means = {m: float(np.mean([p[k][m] for p in per_pair])) for m in ("style", "content", "ssim")}
         borders = [p[k]["border"] for p in per_pair]
+        lines = [p[k]["lines"] for p in per_pair if p[k]["lines"] is not None]
         out[k] = {"style_score": score, "ratios": ratios, "swd_score": swd_score, "swd_ratios": swd_ratios,
                   "style_loss": means["style"],
                   "content_loss": means["content"], "ssim": means["ssim"], "border": float(np.mean(borders)),
-                  "border_worst": float(np.max(borders))}
+                  "border_worst": float(np.max(borders)),
+                  "lines": float(np.mean(lines)) if lines else None, "lines_worst": max(lines, default=None)}
     return out
 
 

@@ -1,5 +1,6 @@
 """Quality metrics of DESIGN.md section 4: style and content losses through VGG19, SSIM, border score,
-warping error; and a sliced Wasserstein style distance, which also sees the shapes of strokes.
+warping error; a sliced Wasserstein style distance, which also sees the shapes of strokes; and an edge line
+score, for lines painted deeper inside the edges than the border score's bands.
 
 Images are RGB uint8 numpy arrays (H, W, 3) unless stated otherwise. The VGG19 runs in fp32 so that the
 numbers do not depend on the device's autocast support.
@@ -19,6 +20,7 @@ from ..runtime.tensors import resize_short, to_tensor
 STYLE_SHORT_SIDE = 512
 CONTENT_TAPS = ("relu4_1", "relu5_1")
 SWD_DIRECTIONS, SWD_QUANTILES = 64, 1024  # sliced Wasserstein: fixed random directions per tap, values compared
+LINE_DEPTH = 48  # rows from each edge searched for lines; the next LINE_DEPTH rows are the interior reference
 FARNEBACK = dict(pyr_scale=0.5, levels=3, winsize=15, iterations=3, poly_n=5, poly_sigma=1.2, flags=0)
 
 
@@ -157,6 +159,35 @@ def border_score(out: np.ndarray, content: np.ndarray) -> float:
     if out.shape != content.shape or min(out.shape[:2]) < 16:
         raise ValueError(f"border_score needs two equal images of at least 16 px, got {out.shape}, {content.shape}")
     return float((_edge_contrast(out) - _edge_contrast(content)).max())
+
+
+def _row_lines(rgb: np.ndarray, rows: int) -> np.ndarray:
+    """Per side (top, bottom, left, right) and row (0 = the edge row, ``rows`` of them): how far the row's mean
+    colour stands off the mean of its two neighbours on either side (mirrored at the edge), the largest
+    channel's absolute difference, 0-255 -> (4, rows) float64."""
+    x = rgb.astype(np.float64)
+    out = []
+    for s in (x, x[::-1], x.transpose(1, 0, 2), x.transpose(1, 0, 2)[::-1]):
+        m = s[:rows + 2].mean(1)
+        m = np.concatenate([m[2:0:-1], m])  # row r sits at r + 2
+        nb = (m[:rows] + m[1:rows + 1] + m[3:rows + 3] + m[4:rows + 4]) / 4
+        out.append(np.abs(m[2:rows + 2] - nb).max(1))
+    return np.array(out)
+
+
+def edge_line_score(out: np.ndarray, content: np.ndarray) -> float | None:
+    """How far the strongest line along an edge stands out: per side, the output's row lines (``_row_lines``)
+    minus the content's, strongest of the LINE_DEPTH outermost rows minus strongest of the LINE_DEPTH rows
+    after them (the picture's own texture); the worst side, 0-255. About 0 (within a few units: texture)
+    without painted lines; a line of colour 20-30 px inside an edge, which the border score's bands (0-16 px)
+    do not see, gives its contrast. RGB uint8 (H, W, 3) images of equal size; None when a side is under
+    2 * LINE_DEPTH + 2 pixels."""
+    if out.shape != content.shape:
+        raise ValueError(f"edge_line_score needs two equal images, got {out.shape}, {content.shape}")
+    if min(out.shape[:2]) < 2 * LINE_DEPTH + 2:
+        return None
+    d = _row_lines(out, 2 * LINE_DEPTH) - _row_lines(content, 2 * LINE_DEPTH)
+    return float((d[:, :LINE_DEPTH].max(1) - d[:, LINE_DEPTH:].max(1)).max())
 
 
 def reinhard(content: np.ndarray, style: np.ndarray) -> np.ndarray:

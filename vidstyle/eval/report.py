@@ -8,9 +8,10 @@ def format_table(result: dict) -> str:
     """A compact text table of ``evaluate_images`` / ``evaluate_video`` results, one row per method."""
     cols = [("warp_err", "warping_error"), ("score", "style_score")]
     cols += [(t, t) for t in TAPS] + [("swd", "swd_score"), ("style", "style_loss"), ("content", "content_loss"),
-                                      ("ssim", "ssim"), ("border", "border"), ("border_max", "border_worst")]
+                                      ("ssim", "ssim"), ("border", "border"), ("border_max", "border_worst"),
+                                      ("lines", "lines"), ("lines_max", "lines_worst")]
     methods = result["methods"]
-    cols = [c for c in cols if any(c[1] in m or c[1] in m.get("ratios", {}) for m in methods.values())]
+    cols = [c for c in cols if any(m.get(c[1]) is not None or c[1] in m.get("ratios", {}) for m in methods.values())]
     name = lambda k: result.get(k) or k if k in ("model", "compare") else k  # noqa: E731
     width = max(len(name(k)) for k in methods) + 2
     lines = [_caption(result), "".ljust(width) + "".join(f"{h:>11}" for h, _ in cols)]
