@@ -21,6 +21,7 @@ STYLE_SHORT_SIDE = 512
 CONTENT_TAPS = ("relu4_1", "relu5_1")
 SWD_DIRECTIONS, SWD_QUANTILES = 64, 1024  # sliced Wasserstein: fixed random directions per tap, values compared
 LINE_DEPTH = 48  # rows from each edge searched for lines; the next LINE_DEPTH rows are the interior reference
+LINE_SEGMENTS = 4  # parts along an edge that a line must run through
 FARNEBACK = dict(pyr_scale=0.5, levels=3, winsize=15, iterations=3, poly_n=5, poly_sigma=1.2, flags=0)
 
 
@@ -164,14 +165,15 @@ def border_score(out: np.ndarray, content: np.ndarray) -> float:
 def _row_lines(rgb: np.ndarray, rows: int) -> np.ndarray:
     """Per side (top, bottom, left, right) and row (0 = the edge row, ``rows`` of them): how far the row's mean
     colour stands off the mean of its two neighbours on either side (mirrored at the edge), the largest
-    channel's absolute difference, 0-255 -> (4, rows) float64."""
+    channel's absolute difference, 0-255, in the LINE_SEGMENTS parts along the edge, the weakest part counting
+    (a painted frame runs along the whole edge; most of the picture's own lines do not) -> (4, rows) float64."""
     x = rgb.astype(np.float64)
     out = []
     for s in (x, x[::-1], x.transpose(1, 0, 2), x.transpose(1, 0, 2)[::-1]):
-        m = s[:rows + 2].mean(1)
-        m = np.concatenate([m[2:0:-1], m])  # row r sits at r + 2
-        nb = (m[:rows] + m[1:rows + 1] + m[3:rows + 3] + m[4:rows + 4]) / 4
-        out.append(np.abs(m[2:rows + 2] - nb).max(1))
+        m = np.stack([p.mean(1) for p in np.array_split(s[:rows + 2], LINE_SEGMENTS, axis=1)])  # (parts, r, 3)
+        m = np.concatenate([m[:, 2:0:-1], m], 1)  # row r sits at r + 2
+        nb = (m[:, :rows] + m[:, 1:rows + 1] + m[:, 3:rows + 3] + m[:, 4:rows + 4]) / 4
+        out.append(np.abs(m[:, 2:rows + 2] - nb).max(2).min(0))
     return np.array(out)
 
 
