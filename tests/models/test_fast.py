@@ -84,7 +84,7 @@ def test_folded_modulation_equals_per_sample_scaling():
     assert torch.allclose(conv(x, None), conv(x, torch.ones(1, 8)), atol=1e-6)
 
 
-def test_replicate_padding_equals_padding_the_input_and_is_used_where_it_belongs():
+def test_replicate_padding_equals_padding_the_input_and_goes_with_the_weights(tmp_path):
     torch.manual_seed(0)
     conv = EdgeConv(6, 6, 3, 1, 1, groups=6)
     conv.padding_mode = "replicate"
@@ -103,6 +103,13 @@ def test_replicate_padding_equals_padding_the_input_and_is_used_where_it_belongs
     assert {n for n, v in new.items() if v == "replicate"} == {f"net.encoder.res{i}.{ab}.dw" for i in (1, 2)
                                                               for ab in "ab"}
     assert set(v1.values()) == {"zeros"}  # the first weights as they shipped
+    from safetensors.torch import save_file
+
+    state = build().state_dict()
+    assert build(state).net.padding == "zeros"  # weights that do not say were trained with zeros
+    for meta, mode in (({"model": "fast"}, "zeros"), ({"model": "fast", "padding": "replicate"}, "replicate")):
+        save_file(state, tmp_path / "w.safetensors", metadata=meta)
+        assert registry.MODELS["fast"].load(str(tmp_path / "w.safetensors"))[0].net.padding == mode
 
 
 def test_stats_filter_hook(model, code):
@@ -196,7 +203,7 @@ def test_context_branch_starts_at_zero_and_is_found_from_the_weights(model, code
         wide.net.decoder.context.out.weight.normal_(0, 0.1)
         changed = wide(x, code)
     assert (changed - model(x, code)).abs().max() > 1e-3
-    again = build(wide.state_dict())  # the keys say it has the branch
+    again = build(wide.state_dict(), padding=wide.net.padding)  # the keys say it has the branch
     assert again.net.decoder.context is not None and build(plain).net.decoder.context is None
     with torch.no_grad():
         assert torch.equal(again(x, code), changed)

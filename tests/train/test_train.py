@@ -128,7 +128,7 @@ def test_init_from_shipped_weights_continues_the_count(data, tmp_path):
 def test_init_a_wide_context_network_from_weights_without_the_branch(data, tmp_path):
     from safetensors.torch import load_file
 
-    from vidstyle.models import fast
+    from vidstyle.models import fast, registry
     from vidstyle.train.ship import ship
 
     train(config(data, tmp_path / "a.pt", 1, model="fast"))
@@ -141,9 +141,11 @@ def test_init_a_wide_context_network_from_weights_without_the_branch(data, tmp_p
     assert "wide-context branch" in card
     model = fast.build(load_file(wide))
     assert model.net.decoder.context is not None
+    assert registry.weights_metadata(wide)["padding"] == "replicate"  # trained as a new network pads
     assert model.net.decoder.context.out.weight.abs().max() > 0  # trained away from its zero start
     train(config(data, tmp_path / "d.pt", 1))  # adain's decoder weights do not fit fast
     ship(str(tmp_path / "d.pt"), str(tmp_path / "d.safetensors"))
+    assert "padding" not in registry.weights_metadata(str(tmp_path / "d.safetensors"))  # adain: no such thing
     with pytest.raises(ValueError, match="does not fit"):
         train(config(data, tmp_path / "e.pt", 1, model="fast", context=True, init=str(tmp_path / "d.safetensors")))
 

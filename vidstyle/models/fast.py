@@ -16,9 +16,11 @@ AAAI 2023. Written from scratch and reshaped for a CPU (numbers from a 2-core AV
 - optional wide context (per-style networks trained with ``vidstyle train --context``): two residual blocks
   at 1/16 resolution add a smooth residual to the decoder's input, for brush forms larger than its ~80 px
   receptive field (found from the weights' keys).
-- edges: the encoder's residual blocks pad by repeating the edge pixels (``EdgeConv``); with zero padding
-  there (as the weights were trained, and as ``fast-v1`` keeps it) every frame had lines of colour and a band
-  of other texture 15-30 px inside its edges, deeper than ``fix_edges`` (on the output) reaches.
+- edges: networks trained from now on pad the encoder's residual blocks by repeating the edge pixels
+  (``EdgeConv``, recorded in the weights' metadata); the shipped weights were trained with zero padding
+  there, which paints lines of colour and a band of other texture 15-30 px inside the edges, deeper than
+  ``fix_edges`` (on the output) reaches. Running them with replicate padding untrained costs 10-20 % of
+  the style score, so they keep zeros until fine-tuned with it.
 - internal resolution: frames are stylized with their short side at most ``internal`` (360) pixels and
   brought back by a fast guided filter (He & Sun, 2015) whose guide is the full-resolution luminance, so
   edges stay sharp at 720p and above. Output size == input size for any H, W (``STRIDE`` = 1).
@@ -46,7 +48,7 @@ INTERNAL = 360  # processing short side in pixels: 640x360 runs natively, larger
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 STYLE_CHANNELS = (64, 128, 256, 512)
 CONTEXT_PREFIX = "net.decoder.context."  # state_dict keys of the optional wide-context branch
-PADDING = "replicate"  # padding of the content encoder's residual blocks (zeros paint a frame: EdgeConv)
+PADDING = "replicate"  # padding of a new network's encoder residual blocks (zeros paint a frame: EdgeConv)
 CHUNK_PIXELS = 640 * 360  # CPU inference runs at most this many pixels per call (cache-friendly; see forward)
 META = {
     "paper": "Wang et al., MicroAST: Towards Super-Fast Ultra-Resolution Arbitrary Style Transfer, AAAI 2023 "
@@ -231,6 +233,7 @@ class FrameNet(nn.Module):
         self.internal, self.edge_fix = internal, edge_fix
         self.encoder = ContentEncoder(widths)
         self.decoder = Decoder(widths, context)
+        self.padding = padding
         for block in (self.encoder.res1, self.encoder.res2):
             block.a.dw.padding_mode = block.b.dw.padding_mode = padding
 
@@ -365,11 +368,14 @@ class Fast(nn.Module):
 
 
 def build(weights: dict[str, torch.Tensor] | None = None, edge_fix: bool = True, context: bool = False,
-          padding: str = PADDING) -> Fast:
+          padding: Optional[str] = None) -> Fast:
     """Build the model; ``weights`` is its state_dict (any float dtype); ``edge_fix``: run ``fix_edges`` on
-    the output and ``padding``: the convolutions' padding mode (False and "zeros" only to reproduce the first
-    weights as they shipped); ``context``: with the wide ``Context`` branch (also when ``weights`` hold one)."""
+    the output (off only to reproduce the first weights as they shipped); ``context``: with the wide
+    ``Context`` branch (also when ``weights`` hold one); ``padding``: the encoder's residual blocks' padding
+    mode, the one the weights were trained with (their metadata says it; None: PADDING for a new network,
+    "zeros" for weights that do not say, which all predate it)."""
     context = context or any(k.startswith(CONTEXT_PREFIX) for k in weights or {})
+    padding = padding or (PADDING if weights is None else "zeros")
     model = Fast(edge_fix=edge_fix, context=context, padding=padding)
     if weights is not None:
         model.load_state_dict({k: v.float() for k, v in weights.items()})

@@ -45,7 +45,8 @@ class ModelSpec:
             return self.build(transformernet.load_state(path)), True
         from safetensors.torch import load_file
 
-        return self.build(load_file(path)), True
+        padding = weights_metadata(path).get("padding")  # fast: the padding mode the weights were trained with
+        return (self.build(load_file(path), padding=padding) if padding else self.build(load_file(path))), True
 
 
 MODELS: dict[str, ModelSpec] = {

@@ -218,6 +218,7 @@ class Trainer:
             atomic_save({"model": self.trainable.state_dict(), "optimizer": self.opt.state_dict(),
                          "scale": self.scale.state_dict(), "step": self.step, "samples": self.samples,
                          "wall": self.wall, "config": asdict(self.cfg),
+                         "padding": getattr(getattr(self.trainable, "net", None), "padding", None),
                          "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
                                  "python": random.getstate()}}, self.cfg.out)
 

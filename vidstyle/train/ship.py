@@ -42,6 +42,7 @@ def ship(checkpoint: str, out: str, draft: bool = False) -> str:
     tmp = out + ".tmp"
     meta = {"model": cfg["model"], "step": str(ck["step"]), "samples": str(ck["samples"])}
     meta |= {"draft": "1"} if draft else {}
+    meta |= {"padding": ck["padding"]} if ck.get("padding") else {}  # fast: how its encoder was trained to pad
     if cfg.get("style_image"):  # a per-style network: found by its painting's content key
         meta |= {"style_key": image_key(load_image(cfg["style_image"])),
                  "style_name": os.path.basename(cfg["style_image"])}
