@@ -1,8 +1,9 @@
 """Take away the frame a network paints along the image edges (``fix_edges``), for any model's output.
 
 Zero padding tells every layer where the edge is, and a network turns that into lines of colour up to 20
-pixels inside the edges; even with reflection padding a decoder that mostly saw interior crops paints
-bright or dark bands there. ``fix_edges`` brings each of the outermost rows back to the content's own edge
+pixels inside the edges (and deeper: ``fast``'s encoder paints lines 18-29 px in, which only training with
+replicate padding, ``fast.EdgeConv``, takes away); even with reflection padding a decoder that mostly saw
+interior crops paints bright or dark bands there. ``fix_edges`` brings each of the outermost rows back to the content's own edge
 profile, so the picture's own edge shading (a vignette) and the texture finer than EDGE_ALONG pixels stay.
 """
 from __future__ import annotations

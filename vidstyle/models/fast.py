@@ -65,7 +65,8 @@ def replicated_edges(y: torch.Tensor, x: torch.Tensor, weight: torch.Tensor) -> 
     """A zero-padded depthwise 3x3 stride-1 convolution's output y (N, C, H, W) of x (N, C, H, W) with weight
     (C, 1, 3, 3) -> what the convolution gives with the edge pixels of x repeated instead ("replicate"
     padding): the taps that fell on zeros are added along the four edges (in place when autograd is off).
-    Four one-row convolutions: 4 % of a frame's time on a CPU where padding every input costs 20 %."""
+    Four one-row convolutions: ~8 % of a 640x360 frame's time for the encoder's four (2-core CPU, bf16 and
+    fp32), where F.pad on every input cost 25-30 %."""
     if torch.is_grad_enabled():
         y = y.clone()
     c = x.shape[1]
