@@ -1,10 +1,11 @@
 """Take away the frame a network paints along the image edges (``fix_edges``), for any model's output.
 
-Zero padding tells every layer where the edge is, and a network turns that into lines of colour up to 20
-pixels inside the edges (and deeper: ``fast``'s encoder paints lines 18-29 px in, which only training with
-replicate padding, ``fast.EdgeConv``, takes away); even with reflection padding a decoder that mostly saw
-interior crops paints bright or dark bands there. ``fix_edges`` brings each of the outermost rows back to the content's own edge
-profile, so the picture's own edge shading (a vignette) and the texture finer than EDGE_ALONG pixels stay.
+Zero padding tells every layer where the edge is, and a network turns that into lines of colour up to 30
+pixels inside the edges (``fast``'s zero-padded encoder: 18-29 px in, with a band of other texture that only
+training with replicate padding, ``fast.EdgeConv``, takes away); even with reflection padding a decoder that
+mostly saw interior crops paints bright or dark bands there. ``fix_edges`` brings each of the outermost rows back to the
+content's own edge profile, so the picture's own edge shading (a vignette) and the texture finer than
+EDGE_ALONG pixels stay.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
-EDGE_DEPTH, EDGE_REF = 20, (24, 32)  # rows corrected, and the reference band, in pixels from the edge
+EDGE_DEPTH, EDGE_REF = 32, (36, 48)  # rows corrected, and the reference band, in pixels from the edge
 EDGE_ALONG = 31  # pixels along the edge that one correction spans (odd)
 MIN_EDGE_SIDE = 2 * EDGE_REF[1]  # smaller images are left as they are
 TAPER = 4  # the innermost corrected rows, over which the correction fades out
@@ -57,7 +58,7 @@ def edges_fixed(y: torch.Tensor, x: torch.Tensor, depth: int = EDGE_DEPTH, ref_l
 def taper(depth: int, device: Optional[torch.device] = None, ramp: int = TAPER) -> torch.Tensor:
     """(depth, 1) weights of the correction by distance from the edge: 1, then down linearly over the last
     ``ramp`` rows, so no step is left where the corrected rows end (the border score's bands, rows 0-16,
-    stay fully corrected)."""
+    and the lines up to 27 px in stay fully corrected)."""
     return ((depth - torch.arange(depth, device=device, dtype=torch.float32)) / (ramp + 1)).clamp(max=1.0)[:, None]
 
 

@@ -85,7 +85,7 @@ def _widened(row: torch.Tensor) -> torch.Tensor:
 class EdgeConv(nn.Conv2d):
     """A depthwise 3x3 stride-1 nn.Conv2d whose "replicate" padding mode runs as zero padding plus
     ``replicated_edges`` (F.pad's replicate mode copies every input, and CPU autocast adds an fp32 round trip:
-    a third of a bf16 frame). The zero padding the first weights were trained with paints a frame of lines up
+    25-30 % of a bf16 frame). The zero padding the first weights were trained with paints a frame of lines up
     to 30 px inside the edges; repeating the edge pixels shows the layer a picture that goes on."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
