@@ -18,8 +18,8 @@ AAAI 2023. Written from scratch and reshaped for a CPU (numbers from a 2-core AV
   receptive field (found from the weights' keys).
 - edges: networks trained from now on pad the encoder's residual blocks by repeating the edge pixels
   (``EdgeConv``, recorded in the weights' metadata); the shipped weights were trained with zero padding
-  there, which paints lines of colour and a band of other texture 15-30 px inside the edges, deeper than
-  ``fix_edges`` (on the output) reaches. Running them with replicate padding untrained costs 10-20 % of
+  there, which paints lines of colour 18-29 px inside the edges (taken away by ``fix_edges`` on the output)
+  and a band of other texture along them. Running them with replicate padding untrained costs 10-20 % of
   the style score, so they keep zeros until fine-tuned with it.
 - internal resolution: frames are stylized with their short side at most ``internal`` (360) pixels and
   brought back by a fast guided filter (He & Sun, 2015) whose guide is the full-resolution luminance, so
