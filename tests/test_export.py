@@ -11,7 +11,7 @@ from vidstyle import export
 from vidstyle.cli import export as export_cmd
 from vidstyle.models.fast import build
 
-SIZES = [(1, 64, 70), (2, 72, 96), (1, 380, 500)]  # below and above the internal size: dynamic N, H, W
+SIZES = [(1, 96, 110), (2, 100, 128), (1, 380, 500)]  # below and above the internal size: dynamic N, H, W
 
 
 @pytest.fixture(scope="module", params=[False, True], ids=["plain", "context"])
@@ -97,7 +97,7 @@ def test_a_style_mix_is_baked_as_the_stylizer_mixes_it(tmp_path):
     out = tmp_path / "mix.pt"
     a = ap.parse_args(["export", str(out), "--style", f"{tmp_path / 'a.png'}:0.7,{tmp_path / 'b.png'}:0.3"])
     assert a.func(a) == 0
-    x = torch.rand(1, 3, 64, 80)
+    x = torch.rand(1, 3, 96, 120)
     st = Stylizer(style=a.style, model="fast", device="cpu", precision="fp32", disk_cache=False)
     pure = Stylizer(style=str(tmp_path / "a.png"), model="fast", device="cpu", precision="fp32", disk_cache=False)
     with torch.no_grad():

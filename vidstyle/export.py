@@ -1,6 +1,6 @@
 """A style network with one style baked in, as TorchScript or ONNX (``vidstyle export``).
 
-The exported graph takes RGB float (N, 3, H, W) in [0, 1] with any N and any H, W of at least 64 (dynamic axes)
+The exported graph takes RGB float (N, 3, H, W) in [0, 1] with any N and any H, W of at least 96 (dynamic axes)
 and returns the stylized frames at the same size, clamped to [0, 1], as ``Stylizer`` computes them in fp32
 (internal resolution and guided upsampling included). ONNX needs the optional extra: pip install vidstyle[onnx].
 
