@@ -15,8 +15,9 @@ import torch
 import torch.nn.functional as F
 
 EDGE_DEPTH, EDGE_REF = 32, (36, 48)  # rows corrected, and the reference band, in pixels from the edge
+SMALL_EDGES = (20, 24, 32)  # the same for images with a side under MIN_EDGE_SIDE (at least 64 px)
 EDGE_ALONG = 31  # pixels along the edge that one correction spans (odd)
-MIN_EDGE_SIDE = 2 * EDGE_REF[1]  # smaller images are left as they are
+MIN_EDGE_SIDE = 2 * EDGE_REF[1]  # smaller images get the SMALL_EDGES correction (exported graphs: none smaller)
 TAPER = 4  # the innermost corrected rows, over which the correction fades out
 
 
@@ -24,11 +25,14 @@ def fix_edges(y: torch.Tensor, x: torch.Tensor, min_side: int = MIN_EDGE_SIDE) -
     """For each side, the local mean colour (over EDGE_ALONG pixels along the edge) of each of the EDGE_DEPTH
     outermost rows (columns), relative to the band EDGE_REF pixels in, is brought back to the content's
     (fading out over the innermost TAPER rows: ``taper``).
-    y: output, x: content, both (N, 3, h, w); returns y corrected (differentiable; a side under
-    ``min_side``: y as it is)."""
-    if y.shape[-2] < min_side or y.shape[-1] < min_side:
-        return y
-    return edges_fixed(y, x)
+    y: output, x: content, both (N, 3, h, w); returns y corrected (differentiable; a side under ``min_side``:
+    the SMALL_EDGES rows only; under 64 px: y as it is)."""
+    side = min(y.shape[-2], y.shape[-1])
+    if side >= min_side:
+        return edges_fixed(y, x)
+    if side >= 2 * SMALL_EDGES[2]:
+        return edges_fixed(y, x, *SMALL_EDGES)
+    return y
 
 
 def edges_fixed(y: torch.Tensor, x: torch.Tensor, depth: int = EDGE_DEPTH, ref_lo: int = EDGE_REF[0],
