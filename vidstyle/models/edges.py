@@ -15,23 +15,24 @@ import torch
 import torch.nn.functional as F
 
 EDGE_DEPTH, EDGE_REF = 32, (36, 48)  # rows corrected, and the reference band, in pixels from the edge
-SMALL_EDGES = (20, 24, 32)  # the same for images with a side under MIN_EDGE_SIDE (at least 64 px)
+SMALL_DEPTH, SMALL_REF_LO, SMALL_REF_HI = 20, 24, 32  # the same for a side under MIN_EDGE_SIDE (at least 64)
 EDGE_ALONG = 31  # pixels along the edge that one correction spans (odd)
-MIN_EDGE_SIDE = 2 * EDGE_REF[1]  # smaller images get the SMALL_EDGES correction (exported graphs: none smaller)
+MIN_EDGE_SIDE = 2 * EDGE_REF[1]  # smaller images get the SMALL_* correction (exported graphs: none smaller)
 TAPER = 4  # the innermost corrected rows, over which the correction fades out
 
 
-def fix_edges(y: torch.Tensor, x: torch.Tensor, min_side: int = MIN_EDGE_SIDE) -> torch.Tensor:
+def fix_edges(y: torch.Tensor, x: torch.Tensor, min_side: int = MIN_EDGE_SIDE,
+              small: tuple[int, int, int] = (SMALL_DEPTH, SMALL_REF_LO, SMALL_REF_HI)) -> torch.Tensor:
     """For each side, the local mean colour (over EDGE_ALONG pixels along the edge) of each of the EDGE_DEPTH
     outermost rows (columns), relative to the band EDGE_REF pixels in, is brought back to the content's
     (fading out over the innermost TAPER rows: ``taper``).
     y: output, x: content, both (N, 3, h, w); returns y corrected (differentiable; a side under ``min_side``:
-    the SMALL_EDGES rows only; under 64 px: y as it is)."""
+    the ``small`` (depth, reference band) correction, and under twice its band's end y as it is)."""
     side = min(y.shape[-2], y.shape[-1])
     if side >= min_side:
         return edges_fixed(y, x)
-    if side >= 2 * SMALL_EDGES[2]:
-        return edges_fixed(y, x, *SMALL_EDGES)
+    if side >= 2 * small[2]:
+        return edges_fixed(y, x, small[0], small[1], small[2])
     return y
 
 
