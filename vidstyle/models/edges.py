@@ -39,24 +39,24 @@ def fix_edges(y: torch.Tensor, x: torch.Tensor, min_side: int = MIN_EDGE_SIDE,
 def edges_fixed(y: torch.Tensor, x: torch.Tensor, depth: int = EDGE_DEPTH, ref_lo: int = EDGE_REF[0],
                 ref_hi: int = EDGE_REF[1], along: int = EDGE_ALONG) -> torch.Tensor:
     """``fix_edges`` without its size check (sides of at least MIN_EDGE_SIDE), for export graphs. Under
-    no_grad / inference mode y is corrected in place (it is a fresh network output)."""
+    no_grad / inference mode y is corrected in place (it is a fresh network output). The top and bottom
+    edges are corrected together, then the left and right ones (so the corners are corrected once)."""
     if torch.is_grad_enabled():
         y = y.clone()
+    weights = taper(depth, y.device) / along  # the box filter's division folded in
+    half = along // 2
     for columns in [False, True]:
         yv = y.transpose(-1, -2) if columns else y  # a view: writes go to y
         xv = x.transpose(-1, -2) if columns else x
         n = yv.shape[-2]
-        for far in [False, True]:
-            start = n - ref_hi if far else 0
-            d = yv[..., start:start + ref_hi, :].float() - xv[..., start:start + ref_hi, :].float()
-            if far:  # row 0 is the edge row on either side
-                d = d.flip(-2)
-            delta = _box_along(d[..., :depth, :] - d[..., ref_lo:, :].mean(-2, keepdim=True), along)
-            delta = delta * taper(depth, delta.device)
-            if far:
-                delta = delta.flip(-2)
-            band = n - depth if far else 0
-            yv[..., band:band + depth, :] -= delta.to(y.dtype)
+        near = yv[..., :ref_hi, :] - xv[..., :ref_hi, :]
+        far = yv[..., n - ref_hi:, :] - xv[..., n - ref_hi:, :]
+        d = torch.cat([near, far.flip(-2)])  # (2N, C, ref_hi, L): row 0 is the edge row on both sides
+        e = d[..., :depth, :] - d[..., ref_lo:, :].mean(-2, keepdim=True)
+        sums = F.pad(e, (half + 1, half, 0, 0), mode="replicate").cumsum(-1)  # a box along L, ends repeated
+        delta = ((sums[..., along:] - sums[..., :-along]) * weights).to(y.dtype)
+        yv[..., :depth, :] -= delta[:y.shape[0]]
+        yv[..., n - depth:, :] -= delta[y.shape[0]:].flip(-2)
     return y
 
 
@@ -65,11 +65,3 @@ def taper(depth: int, device: Optional[torch.device] = None, ramp: int = TAPER) 
     ``ramp`` rows, so no step is left where the corrected rows end (the border score's bands, rows 0-16,
     and the lines up to 27 px in stay fully corrected)."""
     return ((depth - torch.arange(depth, device=device, dtype=torch.float32)) / (ramp + 1)).clamp(max=1.0)[:, None]
-
-
-def _box_along(rows: torch.Tensor, along: int) -> torch.Tensor:
-    """Each row of (N, C, r, W) averaged along W over ``along`` (odd) pixels, edge pixels repeated at the
-    ends: a running sum, so the cost does not grow with ``along``."""
-    half = along // 2
-    sums = F.pad(rows, (half + 1, half, 0, 0), mode="replicate").cumsum(-1)
-    return (sums[..., along:] - sums[..., :-along]) / along
