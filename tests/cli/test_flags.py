@@ -34,6 +34,7 @@ def test_file_flag_out_of_range(tmp_path, clip, flag, value, words):
     (["train", "--content", "x", "--style", "y", "--style-scale", "512"], ("--style-scale", "--style-image")),
     (["train", "--content", "x", "--style-image", "y.jpg", "--gram-layers", "relu9_1"], ("--gram-layers", "relu4_1")),
     (["train", "--content", "x", "--style", "y", "--context"], ("--context", "--model fast")),
+    (["train", "--content", "x", "--style", "y", "--padding", "replicate"], ("--padding", "--model fast")),
     (["image", "a.png", "b.png", "--size", "0"], ("--size",)),
 ])
 def test_other_commands_check_their_flags(argv, words):

@@ -99,13 +99,13 @@ def test_replicate_padding_equals_padding_the_input_and_goes_with_the_weights(tm
     with torch.inference_mode():
         assert torch.allclose(conv(x.detach()), ref, atol=1e-5)  # the in-place path
     modes = lambda m: {n: c.padding_mode for n, c in m.named_modules() if isinstance(c, EdgeConv)}  # noqa: E731
-    new, v1 = modes(build()), modes(registry.MODELS["fast-v1"].build(None))
-    assert {n for n, v in new.items() if v == "replicate"} == {f"net.encoder.res{i}.{ab}.dw" for i in (1, 2)
+    rep, v1 = modes(build(padding="replicate")), modes(registry.MODELS["fast-v1"].build(None))
+    assert {n for n, v in rep.items() if v == "replicate"} == {f"net.encoder.res{i}.{ab}.dw" for i in (1, 2)
                                                               for ab in "ab"}
-    assert set(v1.values()) == {"zeros"}  # the first weights as they shipped
+    assert set(v1.values()) == set(modes(build()).values()) == {"zeros"}  # the default, and the first weights
     from safetensors.torch import save_file
 
-    state = build().state_dict()
+    state = build(padding="replicate").state_dict()
     assert build(state).net.padding == "zeros"  # weights that do not say were trained with zeros
     for meta, mode in (({"model": "fast"}, "zeros"), ({"model": "fast", "padding": "replicate"}, "replicate")):
         save_file(state, tmp_path / "w.safetensors", metadata=meta)

@@ -134,14 +134,18 @@ def test_init_a_wide_context_network_from_weights_without_the_branch(data, tmp_p
     train(config(data, tmp_path / "a.pt", 1, model="fast"))
     plain = str(tmp_path / "plain.safetensors")
     ship(str(tmp_path / "a.pt"), plain)
-    rec = train(config(data, tmp_path / "b.pt", 2, model="fast", context=True, init=plain))
+    assert registry.weights_metadata(plain)["padding"] == "zeros"
+    rec = train(config(data, tmp_path / "b.pt", 2, model="fast", context=True, init=plain, padding="replicate"))
     assert rec["step"] == 2
     wide = str(tmp_path / "wide.safetensors")
     card = open(ship(str(tmp_path / "b.pt"), wide)).read()
     assert "wide-context branch" in card
     model = fast.build(load_file(wide))
     assert model.net.decoder.context is not None
-    assert registry.weights_metadata(wide)["padding"] == "replicate"  # trained as a new network pads
+    assert registry.weights_metadata(wide)["padding"] == "replicate"  # the padding goes with the weights
+    assert registry.MODELS["fast"].load(wide)[0].net.padding == "replicate"
+    with pytest.raises(ValueError, match="trained with --padding replicate"):
+        train(config(data, tmp_path / "b.pt", 3, resume=str(tmp_path / "b.pt"), model="fast", context=True))
     assert model.net.decoder.context.out.weight.abs().max() > 0  # trained away from its zero start
     train(config(data, tmp_path / "d.pt", 1))  # adain's decoder weights do not fit fast
     ship(str(tmp_path / "d.pt"), str(tmp_path / "d.safetensors"))

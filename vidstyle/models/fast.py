@@ -16,11 +16,12 @@ AAAI 2023. Written from scratch and reshaped for a CPU (numbers from a 2-core AV
 - optional wide context (per-style networks trained with ``vidstyle train --context``): two residual blocks
   at 1/16 resolution add a smooth residual to the decoder's input, for brush forms larger than its ~80 px
   receptive field (found from the weights' keys).
-- edges: networks trained from now on pad the encoder's residual blocks by repeating the edge pixels
-  (``EdgeConv``, recorded in the weights' metadata); the shipped weights were trained with zero padding
-  there, which paints lines of colour 18-29 px inside the edges (taken away by ``fix_edges`` on the output)
-  and a band of other texture along them. Running them with replicate padding untrained costs 10-20 % of
-  the style score, so they keep zeros until fine-tuned with it.
+- edges: zero padding lets the network paint lines of colour 18-29 px inside the edges (taken away by
+  ``fix_edges`` on the output) and a faint band of other texture along them. ``vidstyle train --padding
+  replicate`` pads the encoder's residual blocks by repeating the edge pixels instead (``EdgeConv``,
+  recorded in the weights' metadata): no band, but 10-25 % fewer frames per second on a 2-core CPU, so the
+  shipped networks keep zeros (and zero-trained weights lose 10-20 % of their style score when run with
+  replication).
 - internal resolution: frames are stylized with their short side at most ``internal`` (360) pixels and
   brought back by a fast guided filter (He & Sun, 2015) whose guide is the full-resolution luminance, so
   edges stay sharp at 720p and above. Output size == input size for any H, W (``STRIDE`` = 1).
@@ -48,7 +49,6 @@ INTERNAL = 360  # processing short side in pixels: 640x360 runs natively, larger
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 STYLE_CHANNELS = (64, 128, 256, 512)
 CONTEXT_PREFIX = "net.decoder.context."  # state_dict keys of the optional wide-context branch
-PADDING = "replicate"  # padding of a new network's encoder residual blocks (zeros paint a frame: EdgeConv)
 CHUNK_PIXELS = 640 * 360  # CPU inference runs at most this many pixels per call (cache-friendly; see forward)
 META = {
     "paper": "Wang et al., MicroAST: Towards Super-Fast Ultra-Resolution Arbitrary Style Transfer, AAAI 2023 "
@@ -89,9 +89,9 @@ def _widened(rows: torch.Tensor) -> torch.Tensor:
 
 class EdgeConv(nn.Conv2d):
     """A depthwise 3x3 stride-1 nn.Conv2d whose "replicate" padding mode runs as zero padding plus
-    ``replicated_edges`` (F.pad's replicate mode copies every input, and CPU autocast adds an fp32 round trip:
-    25-30 % of a bf16 frame). The zero padding the first weights were trained with paints a frame of lines up
-    to 30 px inside the edges; repeating the edge pixels shows the layer a picture that goes on."""
+    ``replicated_edges`` (F.pad's replicate mode copies every input, and CPU autocast adds an fp32 round trip).
+    Zero padding lets a network paint lines and a band of other texture up to 30 px inside the edges;
+    repeating the edge pixels shows the layer a picture that goes on (``vidstyle train --padding replicate``)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
@@ -234,7 +234,7 @@ class FrameNet(nn.Module):
     forward = to_internal (shrink to the internal size) -> encoder -> decode -> expand (guided upsampling)."""
 
     def __init__(self, widths: tuple[int, int] = (16, 64), internal: int = INTERNAL, edge_fix: bool = True,
-                 context: bool = False, padding: str = PADDING):
+                 context: bool = False, padding: str = "zeros"):
         super().__init__()
         self.internal, self.edge_fix = internal, edge_fix
         self.encoder = ContentEncoder(widths)
@@ -315,7 +315,7 @@ class Fast(nn.Module):
     tiles = False  # never tiled: it works at most INTERNAL px internally (64 B a pixel), so 4K fits whole
 
     def __init__(self, widths: tuple[int, int] = (16, 64), internal: int = INTERNAL, edge_fix: bool = True,
-                 context: bool = False, padding: str = PADDING):
+                 context: bool = False, padding: str = "zeros"):
         super().__init__()
         self.net = FrameNet(widths, internal, edge_fix, context, padding)
         self.mapper = StyleMapper(widths[1], sum(self.net.decoder.mod_channels))
@@ -374,14 +374,13 @@ class Fast(nn.Module):
 
 
 def build(weights: dict[str, torch.Tensor] | None = None, edge_fix: bool = True, context: bool = False,
-          padding: Optional[str] = None) -> Fast:
+          padding: str = "zeros") -> Fast:
     """Build the model; ``weights`` is its state_dict (any float dtype); ``edge_fix``: run ``fix_edges`` on
     the output (off only to reproduce the first weights as they shipped); ``context``: with the wide
     ``Context`` branch (also when ``weights`` hold one); ``padding``: the encoder's residual blocks' padding
-    mode, the one the weights were trained with (their metadata says it; None: PADDING for a new network,
-    "zeros" for weights that do not say, which all predate it)."""
+    mode ("zeros" or "replicate"), the one the weights were trained with (their metadata says it; weights
+    that do not say were trained with zeros)."""
     context = context or any(k.startswith(CONTEXT_PREFIX) for k in weights or {})
-    padding = padding or (PADDING if weights is None else "zeros")
     model = Fast(edge_fix=edge_fix, context=context, padding=padding)
     if weights is not None:
         model.load_state_dict({k: v.float() for k, v in weights.items()})

@@ -79,6 +79,7 @@ class TrainConfig:
     swd_weight: float = 0.0  # weight of the layer-balanced sliced Wasserstein loss
     swd_layers: tuple[str, ...] = STYLE_LAYERS  # VGG19 taps the sliced Wasserstein loss compares
     context: bool = False  # fast: build with the wide-context branch (models/fast.py Context)
+    padding: str = "zeros"  # fast: the encoder's residual blocks' padding, "zeros" or "replicate" (fast.EdgeConv)
     border_weight: float = 100.0  # weight of the edge-profile loss (RGB in [0, 1])
     whole_rate: float = 0.25  # share of content samples that are whole photos (with their edges)
     out: str = "checkpoints/adain.pt"
@@ -164,7 +165,9 @@ class Trainer:
     def _build_networks(self) -> None:
         cfg, device = self.cfg, self.device
         spec = registry.get(cfg.model)
-        model = (spec.build(None, context=True) if cfg.context else spec.build(None)).to(device)
+        options = {"context": True} if cfg.context else {}
+        options |= {"padding": cfg.padding} if cfg.padding != "zeros" else {}
+        model = spec.build(None, **options).to(device)
         self.trainable = model.trainable
         self.end_to_end = self.trainable is model
         encoder = getattr(model, "encoder", None)
@@ -201,6 +204,8 @@ class Trainer:
                 self.step, self.samples = load_shipped(self.trainable, cfg.init)
             return
         ck = torch.load(resume, map_location="cpu", weights_only=False)
+        if ck.get("padding") and ck["padding"] != self.trainable.net.padding:
+            raise ValueError(f"--resume {resume} was trained with --padding {ck['padding']}")
         self.trainable.load_state_dict(ck["model"])
         self.opt.load_state_dict(ck["optimizer"])
         for group in self.opt.param_groups:  # --lr wins over the saved one: a resumed run can decay it
