@@ -58,6 +58,44 @@ def test_fix_edges_removes_a_band_and_keeps_the_contents_own_shading():
     assert fix_edges(small, small) is small  # too small to have a band and a reference: left alone
 
 
+def reference_fix(y, x):
+    """fix_edges as its docstring says it, row by row: the top and bottom rows, then the left and right ones."""
+    import torch.nn.functional as F
+
+    from vidstyle.models.edges import EDGE_ALONG, EDGE_DEPTH, EDGE_REF, taper
+
+    def box(v):  # (N, C, L) -> the mean over EDGE_ALONG pixels along L, the ends repeated
+        return F.avg_pool1d(F.pad(v, (EDGE_ALONG // 2, EDGE_ALONG // 2), mode="replicate"), EDGE_ALONG, 1)
+
+    y, weights = y.clone(), taper(EDGE_DEPTH)[:, 0]
+    for columns in (False, True):
+        yv, xv = (y.transpose(-1, -2), x.transpose(-1, -2)) if columns else (y, x)
+        n, d = yv.shape[-2], yv - xv
+        for rows, ref in ((range(EDGE_DEPTH), range(*EDGE_REF)),
+                          (range(n - 1, n - 1 - EDGE_DEPTH, -1), range(n - EDGE_REF[1], n - EDGE_REF[0]))):
+            base = box(d[..., list(ref), :].mean(-2))
+            for r, w in zip(rows, weights):
+                yv[..., r, :] -= w * (box(d[..., r, :]) - base)
+    return y
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last"])
+def test_fix_edges_matches_its_definition(layout):
+    import torch
+
+    from vidstyle.models.edges import fix_edges
+
+    torch.manual_seed(0)
+    fmt = torch.channels_last if layout == "channels_last" else torch.contiguous_format
+    x = torch.rand(2, 3, 101, 134).contiguous(memory_format=fmt)
+    y = (x + torch.rand(2, 3, 101, 134)).contiguous(memory_format=fmt)
+    expected = reference_fix(y, x)
+    with torch.inference_mode():
+        fixed = fix_edges(y.clone(), x)
+    assert (fixed - expected).abs().max() < 1e-5
+    assert (expected - y).abs().max() > 0.1  # the correction is not trivial here
+
+
 def test_fix_edges_leaves_no_step_where_the_corrected_rows_end():
     import torch
 
