@@ -54,7 +54,7 @@ def edges_fixed(y: torch.Tensor, x: torch.Tensor, depth: int = EDGE_DEPTH, ref_l
     for columns in [False, True]:
         yv, xv = _edge_major(y, columns), _edge_major(x, columns)  # (N, rows from the edge, along it, C)
         rows, length = yv.shape[1], yv.shape[2]
-        padded = length + along + 1  # a zero, then the row with half + 1 / half repeated end pixels
+        padded = length + along + 1  # a zero, half copies of the first pixel, the row, half + 1 of the last
         if columns:
             buf = torch.empty(2 * n, padded, depth + 1, c, device=y.device).transpose(1, 2)
         else:
