@@ -68,12 +68,18 @@ def test_alpha_zero_returns_the_content(model, code):
     assert torch.allclose(half, (x + full) / 2, atol=1e-6)
 
 
-def test_batch_chunks_match_a_single_pass(model, code, monkeypatch):
-    monkeypatch.setattr(fast, "CHUNK_PIXELS", 24 * 40 * 2)  # two of these frames per call
-    x = torch.rand(5, 3, 24, 40)
+@pytest.mark.parametrize("hw, fixes", [((24, 40), 1), ((100, 160), 1), ((368, 380), 3)])
+def test_batch_chunks_match_a_single_pass(model, code, monkeypatch, hw, fixes):
+    """Frames under the edge fix's minimum, frames at the internal size (one ``fix_edges`` call for the
+    batch), resized frames (one call per chunk)."""
+    monkeypatch.setattr(fast, "CHUNK_PIXELS", hw[0] * hw[1] * 2)  # two of these frames per call
+    x = torch.rand(5, 3, *hw)
     with torch.no_grad():
-        chunked = model(x, code)
         single = torch.cat([model(f[None], code) for f in x])
+        chunks, calls, real = [], [], fast.fix_edges
+        monkeypatch.setattr(fast, "fix_edges", lambda y, x_low: calls.append(1) or real(y, x_low))
+        chunked = model(x, code, stats_filter=lambda m, s: chunks.append(m.shape[0]) or (m, s))
+    assert chunks == [2, 2, 1] and len(calls) == fixes
     assert torch.allclose(chunked, single, atol=5e-4)  # float rounding by batch size: 2e-4 (a mix-up gives 0.1+)
 
 
