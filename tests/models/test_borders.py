@@ -137,4 +137,4 @@ def test_adain_corrects_the_real_edges_of_a_frame_padded_to_its_stride(tile):
     diff = st(img).astype(np.float64) - img
     sides = (diff, diff[::-1], diff.transpose(1, 0, 2), diff.transpose(1, 0, 2)[::-1])
     spread = [float(np.ptp(s[:16].mean(1), 0).max()) for s in sides]  # per row: mean offset, per channel
-    assert max(spread) < 1.5, np.round(spread, 2)
+    assert max(spread) < 3, np.round(spread, 2)  # 0.5-2.0 (the decoder of 2026-12-02); 7.5-26 unfixed
