@@ -5,22 +5,22 @@ import time
 
 import numpy as np
 
+from vidstyle.stylizer.state import StreamState
+
 
 class SlowStylizer:
-    """Quacks like Stylizer for the live loop: inverts the frame after sleeping ``delay`` seconds per call."""
+    """Quacks like Stylizer for the live loop (its own model runner, with a real stream state): inverts the
+    frame after sleeping ``delay`` seconds per call."""
 
     def __init__(self, delay: float = 0.0, size: int | None = None):
-        self.delay, self.size, self.strength = delay, size, 1.0
-        self.style_name, self.style_code = "stand-in", None
+        self.delay, self.runner = delay, self
+        self.state = StreamState("stand-in", None, size=size)
         self.calls = 0
 
-    def __call__(self, frames: np.ndarray, out_hw=None) -> np.ndarray:
+    def stylize(self, state, frames: np.ndarray, out_hw=None, code=None) -> np.ndarray:
         time.sleep(self.delay)
         self.calls += 1
         return 255 - frames
-
-    def reset_temporal(self) -> None:
-        """Nothing to forget."""
 
 
 class FlakyCamera:

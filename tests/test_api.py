@@ -132,7 +132,7 @@ def test_a_per_style_network_runs_for_its_painting_only(tmp_path, monkeypatch):
     frame = rng.integers(0, 256, (32, 48, 3), dtype=np.uint8)
     own = st(frame)
     plain = Stylizer(style=painting, model="fast", device="cpu", precision="fp32", disk_cache=False)
-    monkeypatch.setattr(plain, "style_nets", {})
+    monkeypatch.setattr(plain.runner, "style_nets", {})
     plain.set_style(painting)
     assert plain.style_code.net == "" and np.abs(own.astype(int) - plain(frame)).mean() > 20
     st.set_style(other)
@@ -140,4 +140,4 @@ def test_a_per_style_network_runs_for_its_painting_only(tmp_path, monkeypatch):
     st.set_style(painting)
     st.preserve_color = "match"  # the painting's colours matched to the frame: a new style, the model's own network
     matched = st(frame)
-    assert st._matched[1].net == "" and np.abs(matched.astype(int) - own).mean() > 20
+    assert st.state.matched[1].net == "" and np.abs(matched.astype(int) - own).mean() > 20

@@ -10,10 +10,10 @@ from conftest import ROOT
 from johnson_files import example_checkpoint
 from PIL import Image
 
-from vidstyle import api
 from vidstyle.api import Stylizer
 from vidstyle.errors import VidstyleError
 from vidstyle.models.colour import rgb_to_ycbcr
+from vidstyle.stylizer import runner
 
 SAMPLES = os.path.join(ROOT, "samples")
 STARRY = os.path.join(SAMPLES, "painting_van_gogh_the_starry_night_1889.jpg")
@@ -33,7 +33,7 @@ def ycc(rgb: np.ndarray) -> torch.Tensor:
 @pytest.fixture(scope="module")
 def st():
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(api, "STYLE_SHORT_SIDE", 128)  # styles encoded small: the same code path, 16x less VGG work
+        mp.setattr(runner, "STYLE_SHORT_SIDE", 128)  # styles encoded small: the same code path, 16x less VGG work
         yield Stylizer(style=STARRY, model="fast", device="cpu", precision="fp32", disk_cache=False)
 
 

@@ -13,7 +13,7 @@ import torch
 from conftest import ROOT
 from PIL import Image
 
-import vidstyle.api as api
+import vidstyle.stylizer.runner as runner
 from vidstyle import Stylizer
 from vidstyle.cli.args import check_memory
 from vidstyle.errors import VidstyleError
@@ -88,16 +88,16 @@ def test_each_tiles_own_statistics_would_show(photo, whole, tiled, monkeypatch):
 
 
 def test_auto_tiles_only_frames_that_do_not_fit(photo, tiled_run, monkeypatch, caplog):
-    monkeypatch.setattr(api, "AUTO_TILE", TILE)
+    monkeypatch.setattr(runner, "AUTO_TILE", TILE)
     st = make(tile="auto", tile_overlap=OVERLAP)
     assert st.tile_side(1, H, W) == 0  # plenty of memory: whole frames
-    monkeypatch.setattr(api, "available_bytes", lambda device: RESERVE + 30 * 2**20)  # 30 MiB free
+    monkeypatch.setattr(runner, "available_bytes", lambda device: RESERVE + 30 * 2**20)  # 30 MiB free
     assert st.tile_side(1, H, W) == TILE
     with caplog.at_level(logging.WARNING, logger="vidstyle"):
         assert np.array_equal(st(photo), tiled_run[0])  # the same as asking for these tiles
     assert "would not fit in free memory" in caplog.text  # a notice: the user did not ask for tiles
     need, free, _ = st.memory_fit(H, W)
-    assert need < api.registry.get("adain").bytes_per_pixel * H * W  # counted tiled
+    assert need < runner.registry.get("adain").bytes_per_pixel * H * W  # counted tiled
     check_memory(st, H, W, batch=1)  # fits tiled: no refusal
     off = make(tile="off")
     with pytest.raises(VidstyleError, match="--tile"):
@@ -115,7 +115,7 @@ def test_models_that_do_not_tile_run_whole(caplog):
                                                   ("big", None, "'auto'")])
 def test_bad_tile_options(tiled, tile, overlap, words):
     with pytest.raises(VidstyleError, match=words):
-        tiled._tiling(tile, overlap)
+        tiled.runner._tiling(tile, overlap)
 
 
 @pytest.mark.big
@@ -135,18 +135,18 @@ def test_out_of_memory_for_one_frame_goes_on_in_smaller_tiles(photo, monkeypatch
     retried in tiles of 512, 256, then 128 px, and comes out as a run asked for 128 px tiles gives it."""
     expected = make(tile=TILE)(photo)
     st = make()
-    real = st._stylize
+    real = st.runner._stylize
 
-    def small_gpu(x, out_hw=None):
-        if st._planned_tile(x.shape[0], *x.shape[-2:]) == 0:
+    def small_gpu(state, x, out_hw=None, code=None):
+        if st.runner.planned_tile(x.shape[0], *x.shape[-2:], code=state.style_code) == 0:
             raise torch.OutOfMemoryError("CUDA out of memory")
-        return real(x, out_hw)
+        return real(state, x, out_hw, code)
 
-    monkeypatch.setattr(st, "_stylize", small_gpu)
+    monkeypatch.setattr(st.runner, "_stylize", small_gpu)
     with caplog.at_level(logging.WARNING, logger="vidstyle"):
         assert np.array_equal(st(photo), expected)
     assert "going on in tiles of 128 px" in caplog.text
     off = make(tile="off")
-    monkeypatch.setattr(off, "_stylize", lambda x, out_hw=None: (_ for _ in ()).throw(torch.OutOfMemoryError()))
+    monkeypatch.setattr(off.runner, "_stylize", lambda *a, **k: (_ for _ in ()).throw(torch.OutOfMemoryError()))
     with pytest.raises(VidstyleError, match="--size"):
         off(photo)

@@ -3,79 +3,37 @@
 Frames are a uint8 numpy batch (N, H, W, 3) RGB (or one (H, W, 3) image), or a float tensor (N, 3, H, W)
 in [0, 1]; the output has the same type and size. The style is encoded once and cached.
 
-May import: ``vidstyle.models``, ``vidstyle.runtime``, ``vidstyle.media.images``, ``vidstyle.styles``.
+``Stylizer`` is a convenience over ``vidstyle.stylizer``: one ``ModelRunner`` (``.runner``, shareable between
+streams and threads) and one ``StreamState`` (``.state``, this object's style, strength, colour option and
+history). Programs that serve several streams make one runner and a state per stream instead.
+
+May import: ``vidstyle.stylizer``, ``vidstyle.errors``.
 """
 from __future__ import annotations
 
-import hashlib
-import inspect
-import logging
-import os
+from .stylizer import ModelRunner, StreamState, StyleCode, blend_codes, default_model_name
 
-import numpy as np
-import torch
-import torch.nn.functional as F
-
-from .errors import VidstyleError
-from .media.images import load_image
-from .models import registry
-from .models.colour import MODES as COLOUR_MODES
-from .models.colour import keep_chroma, match_colours
-from .models.stats import StatsEMA
-from .runtime.device import configure_threads, resolve_device, resolve_precision
-from .runtime.memory import RESERVE, available_bytes
-from .runtime.tensors import pad_to_multiple, resize_short
-from .runtime.tiles import run_tiled, split
-from .runtime.transfer import FrameIO
-from .styles import StyleCache, default_style, image_key, mix_weights
-
-log = logging.getLogger("vidstyle")
-STYLE_SHORT_SIDE = 512
-CPU_BATCH, CUDA_BATCH = 4, 8  # default frames per call
-AUTO_TILE, MIN_TILE = 512, 64  # tile side when tile='auto' tiles; the smallest tile side
+__all__ = ["Stylizer", "StyleCode", "default_model_name"]
 
 
-def default_model_name(device: torch.device) -> str:
-    """``fast`` on CPU when it is registered with trained weights that are not a draft, ``adain`` otherwise."""
-    fast = registry.MODELS.get("fast")
-    usable = fast and os.path.exists(fast.weights_path) and not fast.draft
-    return "fast" if device.type == "cpu" and usable else "adain"
+def _state_field(name: str, doc: str) -> property:
+    return property(lambda self: getattr(self.state, name), lambda self, v: setattr(self.state, name, v), doc=doc)
 
 
-def _file_digest(path: str) -> str:
-    with open(path, "rb") as f:
-        return hashlib.sha1(f.read()).hexdigest()[:10]
-
-
-def _scaled(h: int, w: int, short: int) -> tuple[int, int]:
-    s = short / min(h, w)
-    return max(1, round(h * s)), max(1, round(w * s))
-
-
-class StyleCode(tuple):
-    """An encoded style: the tensors the network's forward takes, plus ``net``, the network they belong to
-    ('' for the model's own, else the id of a per-style network), and ``source``, the style image (RGB uint8
-    (H, W, 3); None when there is none, e.g. a mix) that ``preserve_color='match'`` re-encodes."""
-
-    def __new__(cls, tensors, net: str = "", source: np.ndarray | None = None):
-        code = super().__new__(cls, tensors)
-        code.net, code.source = net, source
-        return code
+def _runner_field(name: str, doc: str) -> property:
+    return property(lambda self: getattr(self.runner, name), doc=doc)
 
 
 class Stylizer:
     """Style transfer with one network and a current style.
 
-    style: image path, RGB uint8 array or PIL image (default: the bundled Starry Night).
-    model: a registry name or 'auto'; device: 'auto', 'cpu', 'cuda'; precision: 'auto', 'fp32', 'fp16', 'bf16'.
-    strength: style strength alpha in [0, 1]; size: processing short side in pixels (None = the input's).
-    temporal_stats: EMA weight in [0, 1) of the content statistics across consecutive calls (video; 0 = off),
-    for models that normalize content features (``reset_temporal()`` between clips; ``smooth_stats``
-    switches it off and on). compile: run the network through ``torch.compile`` (the first frames of each
-    size take a while). tile: for models that tile (adain), the side in pixels of the overlapping tiles large
-    frames are stylized in with whole-frame statistics; 'auto' tiles (at 512) only frames that would not fit in
-    free memory whole, 'off' or 0 never; tile_overlap: their overlap in pixels (None: the model's default).
-    preserve_color: None, 'luma' or 'match' (see the ``preserve_color`` property); a per-style model (a
+    style: image path, RGB uint8 array or PIL image, or a list of (style, weight) pairs (default: the bundled
+    Starry Night). model: a registry name or 'auto'; device: 'auto', 'cpu', 'cuda'; precision: 'auto',
+    'fp32', 'fp16', 'bf16'. strength: style strength alpha in [0, 1]; size: processing short side in pixels
+    (None = the input's). temporal_stats: EMA weight in [0, 1) of the content statistics across consecutive
+    calls (video; 0 = off), for models that normalize content features (``reset_temporal()`` between clips;
+    ``smooth_stats`` switches it off and on). compile, tile, tile_overlap: see ``ModelRunner``.
+    preserve_color: None, 'luma' or 'match' (see ``StreamState.preserve_color``); a per-style model (a
     fast_neural_style ``.pth``) ignores ``style``.
     """
 
@@ -83,403 +41,73 @@ class Stylizer:
                  strength: float = 1.0, size: int | None = None, disk_cache: bool = True,
                  temporal_stats: float = 0.0, compile: bool = False, tile: int | str = "auto",
                  tile_overlap: int | None = None, preserve_color: str | None = None):
-        self.device = resolve_device(device)
-        self.dtype = resolve_precision(precision, self.device)
-        self.half_weights = self.device.type == "cuda" and self.dtype != torch.float32
-        if self.device.type == "cpu":
-            configure_threads()
-        else:
-            torch.backends.cudnn.benchmark = True
-        self.model_name = default_model_name(self.device) if model == "auto" else model
-        try:
-            spec = registry.get(self.model_name)
-            net, self.trained = spec.load()
-        except (KeyError, ValueError) as e:  # ValueError: a checkpoint file that is not the model's
-            raise VidstyleError(e.args[0]) from None
-        self.per_style = bool(spec.meta.get("per_style"))  # one network per style: the style image is not used
-        if spec.draft:
-            log.warning("model '%s' has draft weights (still in training, below the quality bar)", self.model_name)
-        if not self.trained:
-            log.warning("model '%s' is untrained: no weights are shipped at %s, so its output will not look like "
-                        "the style", self.model_name, spec.weights_path)
-        self.spec, self.net = spec, self._prepare(net)
-        if compile:  # fixed shapes: one graph per frame size (CUDA graphs on CUDA); off by default until measured
-            self.net = torch.compile(self.net, dynamic=False, mode="reduce-overhead" if self.device.type == "cuda"
-                                     else None)
-        self.io, self._halved = FrameIO(self.device), False
-        self.nets = {"": self.net}  # per-style networks join on first use
-        self.style_nets = registry.style_networks(spec.name) if self.trained else {}
-        self.stride = getattr(net, "stride", 1)
-        takes_filter = "stats_filter" in inspect.signature(net.forward).parameters
-        self.stats_ema = StatsEMA(temporal_stats) if temporal_stats and takes_filter else None
-        self.smooth_stats = self.stats_ema is not None
-        key = _file_digest(spec.weights_path) if self.trained else "untrained"
-        precision = str(self.dtype).removeprefix("torch.")
-        self.cache = StyleCache(f"{spec.name}-{key}-{precision}", disk=disk_cache and self.trained)
-        self.size = size
-        self.tile, self.tile_overlap = self._tiling(tile, tile_overlap)
-        self._tile_plans: dict[tuple[int, int, int], int] = {}
-        self._oom_tile = 0  # tile side forced by running out of GPU memory for one frame (0: none)
-        self.strength = strength
-        self._matched, self._match_warned = None, False  # (style code, its colour-matched code or None)
-        self.preserve_color = preserve_color
-        self.style_name = ""
-        self.style_code = None
-        self._mix_warned = False
-        self.set_style(style)
+        self.runner = ModelRunner(model, device, precision, disk_cache, compile, tile, tile_overlap)
+        self.state: StreamState = self.runner.new_state(style, strength, preserve_color, size, temporal_stats)
 
-    @property
-    def strength(self) -> float:
-        return self._strength
-
-    @strength.setter
-    def strength(self, value: float) -> None:
-        if not 0.0 <= value <= 1.0:
-            raise VidstyleError(f"style strength must be between 0 and 1, got {value}")
-        self._strength = float(value)
-
-    @property
-    def preserve_color(self) -> str | None:
-        """None (the style's colours), 'luma' (the stylized luminance with the content's chroma) or 'match'
-        (the style image's colours matched to the content's before encoding it; the content is the first frame
-        stylized since the style, this setting or ``reset_temporal()`` last changed). Settable at run time."""
-        return self._preserve_color
-
-    @preserve_color.setter
-    def preserve_color(self, value: str | None) -> None:
-        value = None if value in (None, "", "off", "none") else value
-        if value is not None and value not in COLOUR_MODES:
-            raise VidstyleError(f"preserve_color must be None, {' or '.join(map(repr, COLOUR_MODES))}, got {value!r}")
-        self._preserve_color, self._matched = value, None
-
-    def _prepare(self, net: torch.nn.Module) -> torch.nn.Module:
-        """On the device, channels-last, in eval mode; on CUDA in half precision the weights themselves are
-        converted once (autocast would re-cast them on every call)."""
-        net = net.to(self.device, memory_format=torch.channels_last).eval()
-        return net.to(self.dtype) if self.half_weights else net
-
-    def network(self, rgb_key: str) -> tuple[str, torch.nn.Module]:
-        """(id, network) for a style image's content key: its per-style network when one exists (id = file
-        name and digest), else the model's own (id '')."""
-        path = self.style_nets.get(rgb_key)
-        if path is None:
-            return "", self.net
-        net_id = f"{os.path.splitext(os.path.basename(path))[0]}-{_file_digest(path)}"
-        if net_id not in self.nets:
-            self.nets[net_id] = self._prepare(self.spec.load(path)[0])
-            log.info("per-style network %s for this style", path)
-        return net_id, self.nets[net_id]
-
-    def network_for(self, code=None) -> torch.nn.Module:
-        """The network that runs ``code`` (default: the current style's)."""
-        code = self.style_code if code is None else code
-        return self.nets.get(getattr(code, "net", ""), self.net)
-
-    def memory_fit(self, h: int, w: int, batch: int = 1, extra: int = 0) -> tuple[int, int, int]:
-        """For frames of (h, w) in batches of ``batch``, plus ``extra`` bytes held elsewhere: (bytes needed,
-        bytes free on the device, the largest processing short side that fits)."""
-        ph, pw = (h, w) if not self.size else _scaled(h, w, self.size)
-        per_pixel = self.spec.bytes_per_pixel * batch
-        free = available_bytes(self.device) - RESERVE
-        tile = self.tile_side(batch, ph, pw, budget=free - extra)
-        need = (self._tiled_bytes(batch, ph, pw, tile) if tile else per_pixel * ph * pw) + extra
-        aspect = max(ph, pw) / min(ph, pw)
-        short = int(max(0.0, (free - extra) / (per_pixel * aspect)) ** 0.5) // 8 * 8
-        return need, free, short
-
-    def _tiling(self, tile, overlap) -> tuple[int | str, int]:
-        """Checked tiling options: tile 'auto', 0 (off) or a side rounded up to the model's stride; overlap in
-        pixels (None: the model's default), rounded up likewise."""
-        tile = 0 if tile in ("off", None) else tile
-        overlap = getattr(self.net, "tile_overlap", 0) if overlap is None else overlap
-        up = max(self.stride, 1)
-        if tile != "auto":
-            if not isinstance(tile, int) or 0 < tile < MIN_TILE:
-                raise VidstyleError(f"tile side must be 'auto', 'off', 0 or at least {MIN_TILE} pixels, got {tile!r}")
-            tile = -(-tile // up) * up
-        raw, overlap = int(overlap), -(-int(overlap) // up) * up
-        side = AUTO_TILE if tile == "auto" else tile
-        if side and (raw < 0 or 2 * overlap > side):
-            raise VidstyleError(f"tile overlap must be from 0 to half the tile side ({side // 2} px), got {raw}")
-        if tile not in (0, "auto") and not getattr(self.net, "tiles", False):
-            log.warning("model '%s' does not tile (see README, Tiles): stylizing whole frames", self.model_name)
-        return tile, overlap
-
-    def tile_side(self, n: int, h: int, w: int, budget: int | None = None) -> int:
-        """The tile side that ``n`` frames of (h, w) processing pixels are stylized in; 0 = whole frames. 'auto'
-        tiles only where whole frames need more than ``budget`` bytes (default: the device's free memory)."""
-        if not self.tile or not getattr(self.network_for(), "tiles", False):
-            return 0
-        if self._oom_tile:  # one whole frame (or a larger tile) did not fit in GPU memory
-            return self._oom_tile if max(h, w) > self._oom_tile else 0
-        if self.tile != "auto":
-            return self.tile if max(h, w) > self.tile else 0
-        budget = available_bytes(self.device) - RESERVE if budget is None else budget
-        return AUTO_TILE if self.spec.bytes_per_pixel * n * h * w > budget and max(h, w) > AUTO_TILE else 0
-
-    def _tiled_bytes(self, n: int, h: int, w: int, tile: int) -> int:
-        """Peak working memory estimate for ``n`` (h, w) frames in tiles of ``tile``: one tile's work plus what
-        is kept for the whole frame (the tiles' features, input and output)."""
-        frame = getattr(self.network_for(), "tile_frame_bytes", 0)
-        return n * (self.spec.bytes_per_pixel * min(tile, h) * min(tile, w) + frame * h * w)
-
-    def _planned_tile(self, n: int, h: int, w: int) -> int:
-        """``tile_side``, decided once per batch shape (a live run does not switch back and forth)."""
-        if (n, h, w) not in self._tile_plans:
-            told = any(k[1:] == (h, w) and v for k, v in self._tile_plans.items())
-            self._tile_plans[n, h, w] = tile = self.tile_side(n, h, w)
-            if tile and not told:
-                auto = self.tile == "auto"  # a notice then: the user did not ask for tiles
-                log.log(logging.WARNING if auto else logging.INFO, "stylizing %dx%d frames in tiles of %d px "
-                        "(overlap %d)%s", w, h, tile, self.tile_overlap,
-                        ": whole frames would not fit in free memory" if auto else "")
-        return self._tile_plans[n, h, w]
-
-    def _tiled(self, net: torch.nn.Module, x: torch.Tensor, tile: int, code) -> torch.Tensor:
-        """``net`` on (N, 3, H, W) frames in overlapping tiles, normalized by the whole frames' content
-        statistics (smoothed over time like untiled ones), blended with feathered seams."""
-        smooth = self.stats_ema if self.stats_ema is not None and self.smooth_stats else None
-
-        def whole_stats(parts):
-            stats = net.global_stats(parts)
-            return smooth(*stats) if smooth else stats
-
-        def decode(f, stats):
-            return net.decode_features(f, code, self.strength, stats)
-
-        tiles = split(*x.shape[-2:], tile, self.tile_overlap, self.stride)
-        return run_tiled(x, tiles, self.tile_overlap, net.content_features, whole_stats, decode, net.stride)
+    style_name = _state_field("style_name", "The current style's name.")
+    style_code = _state_field("style_code", "The current style's code (a ``StyleCode``).")
+    strength = _state_field("strength", "Style strength alpha in [0, 1].")
+    preserve_color = _state_field("preserve_color", "None, 'luma' or 'match'; settable at run time.")
+    size = _state_field("size", "Processing short side in pixels (None: the input's).")
+    stats_ema = _state_field("stats_ema", "The content-statistics EMA, or None.")
+    smooth_stats = _state_field("smooth_stats", "Whether the content statistics are smoothed now.")
+    device = _runner_field("device", "The torch device.")
+    dtype = _runner_field("dtype", "The run's precision (a torch dtype).")
+    model_name = _runner_field("model_name", "The model's registry name or weights file.")
+    per_style = _runner_field("per_style", "True for a per-style network (its style is in its weights).")
+    net = _runner_field("net", "The model's own network.")
+    cache = _runner_field("cache", "The style-code cache.")
+    tile = _runner_field("tile", "Tile side: 'auto', 0 (off) or pixels.")
+    tile_overlap = _runner_field("tile_overlap", "Tile overlap in pixels.")
+    default_batch = _runner_field("default_batch", "Frames per model call when the user does not say.")
+    blend_codes = staticmethod(blend_codes)
 
     @property
     def model_label(self) -> str:
         """The model's name, marked when the current style has its own network (or the model is one)."""
-        own = self.per_style or getattr(self.style_code, "net", "")
-        return self.model_name + (" (per-style network)" if own else "")
+        return self.runner.model_label(self.style_code)
 
-    def _autocast(self):
-        """bf16 autocast on a CPU; nothing where the weights are already in the run's precision."""
-        enabled = self.dtype != torch.float32 and not self.half_weights
-        return torch.autocast(self.device.type, dtype=self.dtype, enabled=enabled)
-
-    def _input(self, x: torch.Tensor) -> torch.Tensor:
-        """A float batch in the dtype the network takes: the weights' dtype, or fp32 under autocast."""
-        return x.to(self.dtype) if self.half_weights else x
-
-    def encode_style(self, style=None):
-        """Style image (path, array or PIL image; None = default) -> (name, style code), cached. A list of
-        (style, weight) pairs is a style mix (``encode_mix``)."""
-        if isinstance(style, list):
-            return self.encode_mix(style)
-        rgb, name = self._style_image(style)
-        net_id, code = self._encoded(rgb, "code")
-        return name, StyleCode((t.to(self.device) for t in code), net_id, source=rgb)
-
-    def _style_image(self, style) -> tuple[np.ndarray, str]:
-        """Style (path, array or PIL image; None = default) -> (RGB uint8 (H, W, 3), name)."""
-        if style is None or isinstance(style, (str, os.PathLike)):
-            path = str(style) if style is not None else default_style()
-            rgb, name = load_image(path), os.path.basename(path)
-        else:
-            rgb, name = np.asarray(style.convert("RGB") if hasattr(style, "convert") else style), "array"
-        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-            raise VidstyleError(f"style must be an RGB uint8 image (H, W, 3), got {rgb.dtype} {rgb.shape}")
-        return rgb, name
-
-    def _encoded(self, rgb: np.ndarray, what: str, net_id: str | None = None,
-                 disk: bool = True) -> tuple[str, tuple]:
-        """(network id, cached CPU fp32 tensors) of a style image: its ``what`` ('code': the code; 'stats': the
-        statistics a mix averages) computed by the network ``net_id`` (None: its per-style network, if any),
-        cached in memory and (``disk``) on disk. A model that has both makes its code from its statistics (kept
-        in memory), so a mix costs no second encoder pass."""
-        if net_id is None:
-            net_id, net = self.network(image_key(rgb))
-        else:
-            net = self.nets[net_id]
-        key = f"{image_key(rgb)}-{STYLE_SHORT_SIDE}" + (f"-{net_id}" if net_id else "") + (
-            "-stats" if what == "stats" else "")
-        value = self.cache.get(key)
-        if value is None and what == "code" and hasattr(net, "code_from_stats"):
-            stats = self._encoded(rgb, "stats", net_id, disk=False)[1]
-            with torch.no_grad(), self._autocast():
-                value = tuple(t.float().cpu() for t in net.code_from_stats(tuple(t.to(self.device) for t in stats)))
-            self.cache.put(key, value)
-        elif value is None:
-            x = torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float().div(255)
-            x = self._input(pad_to_multiple(resize_short(x, STYLE_SHORT_SIDE).to(self.device), self.stride)[0])
-            with torch.no_grad(), self._autocast():
-                value = tuple(t.float().cpu() for t in (net.encode_style if what == "code" else net.style_stats)(x))
-            self.cache.put(key, value, disk)
-        return net_id, value
+    def encode_style(self, style=None) -> tuple[str, StyleCode]:
+        """(name, code) of a style image (path, array or PIL image; None = default) or mix (a list of pairs)."""
+        return self.runner.encode_style(style)
 
     def encode_mix(self, parts: list) -> tuple[str, StyleCode]:
-        """A style mix: [(style, weight), ...] with weights >= 0, at least one > 0 (normalised here) -> (name,
-        code). The styles' ``style_stats`` (adain: its code, relu4_1 mean/std; fast: the VGG19 statistics its
-        style MLP takes) are averaged with the weights and turned into one code, so weights 1, 0 give exactly
-        the first style. Styles with different per-style networks fall back to the model's own (said once)."""
-        if not hasattr(self.net, "code_from_stats"):
-            raise VidstyleError(f"model '{self.model_name}' cannot mix styles")
-        weights = mix_weights([w for _, w in parts])
-        images = [self._style_image(s) for s, _ in parts]
-        nets = {self.network(image_key(rgb))[0] for (rgb, _), w in zip(images, weights) if w > 0}
-        net_id = nets.pop() if len(nets) == 1 else ""
-        if nets and not self._mix_warned:
-            log.warning("the mixed styles have different per-style networks: mixing with %s's own network",
-                        self.model_name)
-            self._mix_warned = True
-        stats = [self._encoded(rgb, "stats", net_id)[1] for rgb, _ in images]
-        mixed = [sum(w * s[i] for w, s in zip(weights, stats)) for i in range(len(stats[0]))]
-        with torch.no_grad(), self._autocast():
-            code = self.nets[net_id].code_from_stats(tuple(t.to(self.device) for t in mixed))
-        name = " + ".join(f"{n} {w:.2f}" for (_, n), w in zip(images, weights))
-        return name, StyleCode((t.float() for t in code), net_id)
-
-    @staticmethod
-    def blend_codes(a: StyleCode, b: StyleCode, w: float) -> StyleCode | None:
-        """The style code w of the way from a to b (each tensor linearly, w in [0, 1]; the live cross-fade), or
-        None where they belong to different networks."""
-        if getattr(a, "net", "") != getattr(b, "net", "") or len(a) != len(b):
-            return None
-        return StyleCode((torch.lerp(x, y, w) for x, y in zip(a, b)), getattr(b, "net", ""))
+        """(name, code) of a style mix [(style, weight), ...] (see ``ModelRunner.encode_mix``)."""
+        return self.runner.encode_mix(parts)
 
     def style_stats(self, style=None) -> tuple:
-        """The statistics of a style image that ``encode_mix`` averages: CPU fp32 tensors, cached."""
-        return self._encoded(self._style_image(style)[0], "stats")[1]
+        """The statistics of a style image that a mix averages: CPU fp32 tensors, cached."""
+        return self.runner.style_stats(style)
 
     def set_style(self, style=None) -> None:
-        if self.per_style:  # the style is in the network's weights: any style given (image, mix) is ignored
-            self.style_name, self.style_code = os.path.splitext(self.spec.name)[0], self.encode_style(None)[1]
-            return
-        self.style_name, self.style_code = self.encode_style(style)
-
-    def _colour_plan(self, content: torch.Tensor):
-        """(style code to run, whether to keep the content's chroma after) for frames ``content`` (N, 3, H, W)
-        in [0, 1]: per ``preserve_color``; 'match' re-encodes the style matched to ``content[0]`` when it has
-        not been matched since the style or setting changed, and falls back to 'luma' where it cannot."""
-        mode, code = self._preserve_color, self.style_code
-        if mode != "match":
-            return code, mode == "luma"
-        if self._matched is None or self._matched[0] is not code:
-            self._matched = (code, self._match_style(code, content[:1]))
-        matched = self._matched[1]
-        return (code, True) if matched is None else (matched, False)
-
-    def _match_style(self, code, content: torch.Tensor):
-        """``code``'s style image with ``content``'s (1, 3, H, W) colour mean and covariance, encoded (its own
-        cache entry: a new image, so a painting's per-style network gives way to the model's own); None, said
-        once, where the style has no image or the model no use for one."""
-        source = getattr(code, "source", None)
-        if source is None or self.per_style:
-            if not self._match_warned:
-                why = "its style is in the network" if self.per_style else "this style has no image"
-                log.warning("preserve-color match: %s, so the content's colours are kept with luma instead", why)
-                self._match_warned = True
-            return None
-        style = torch.tensor(source, device=self.device).permute(2, 0, 1)[None].float().div(255)
-        style = resize_short(style, STYLE_SHORT_SIDE)
-        rgb = match_colours(style, content.float())[0].mul(255).round().byte().permute(1, 2, 0).cpu().numpy()
-        with torch.inference_mode(False):  # the code is kept and cached: ordinary tensors
-            return self.encode_style(rgb)[1]
+        """Paint with ``style`` from now on (a per-style model keeps its own)."""
+        self.state.style_name, self.state.style_code = self.runner.style(style)
 
     def reset_temporal(self) -> None:
-        """Forget the content statistics of earlier frames (a new clip)."""
-        if self.stats_ema is not None:
-            self.stats_ema.reset()
-        self._matched = None  # preserve_color='match' matches again, to the next frame
+        """Forget the content statistics of earlier frames and the colour match (a new clip)."""
+        self.state.reset()
 
-    def stylize_tensor(self, x: torch.Tensor, out_hw: tuple[int, int] | None = None) -> torch.Tensor:
-        """(N, 3, H, W) float in [0, 1] on any device -> (N, 3, H', W') float in [0, 1] on self.device,
-        where (H', W') is ``out_hw`` or (H, W)."""
-        with torch.no_grad():
-            return self._stylize(x, out_hw).clone()  # an ordinary tensor, not an inference-mode one
+    def network_for(self, code=None):
+        """The network that runs ``code`` (default: the current style's)."""
+        return self.runner.network_for(self.style_code if code is None else code)
 
-    @torch.inference_mode()
-    def _stylize(self, x: torch.Tensor, out_hw: tuple[int, int] | None = None) -> torch.Tensor:
-        x = content = x.to(self.device, non_blocking=True)
-        out_hw = out_hw or tuple(x.shape[-2:])
-        code, luma = self._colour_plan(content)
-        if self.size:
-            x = resize_short(x, self.size)
-        x, hw = pad_to_multiple(x, self.stride)
-        with self._autocast():
-            x = self._input(x).contiguous(memory_format=torch.channels_last)
-            net = self.network_for(code)
-            tile = self._planned_tile(x.shape[0], *x.shape[-2:])
-            if tile:
-                y = self._tiled(net, x, tile, code)
-            elif self.stats_ema is not None and self.smooth_stats:
-                y = net(x, code, alpha=self.strength, stats_filter=self.stats_ema)
-            else:
-                y = net(x, code, alpha=self.strength)
-        y = y[..., : hw[0], : hw[1]].float()
-        if hasattr(net, "edges"):  # at the frame's real edges, not at those of its padding
-            y = net.edges(y, x[..., : hw[0], : hw[1]])
-        if tuple(y.shape[-2:]) != tuple(out_hw):
-            y = F.interpolate(y, size=out_hw, mode="bilinear", align_corners=False,
-                              antialias=out_hw[0] < y.shape[-2])
-        return keep_chroma(y, content) if luma else y.clamp_(0, 1)
+    def memory_fit(self, h: int, w: int, batch: int = 1, extra: int = 0) -> tuple[int, int, int]:
+        """(bytes needed, bytes free, largest short side that fits) for (h, w) frames at this ``size``."""
+        return self.runner.memory_fit(h, w, batch, extra, self.size, self.style_code)
 
-    @property
-    def default_batch(self) -> int:
-        """Frames per model call when the user does not say: larger on a GPU, whose throughput needs them."""
-        return CUDA_BATCH if self.device.type == "cuda" else CPU_BATCH
+    def tile_side(self, n: int, h: int, w: int, budget: int | None = None) -> int:
+        """The tile side ``n`` frames of (h, w) processing pixels are stylized in; 0 = whole frames."""
+        return self.runner.tile_side(n, h, w, budget, self.style_code)
 
-    def submit(self, frames: np.ndarray, out_hw: tuple[int, int] | None = None, pad_to: int | None = None):
-        """Start stylizing uint8 frames (N, H, W, 3); returns an object whose ``result()`` is the uint8
-        (N, H', W', 3) output. On CUDA the call returns once the work is queued, so the caller can prepare
-        the next batch while this one computes and downloads; ``pad_to`` pads a short batch (with its last
-        frame) so that every call has the same shape (cuDNN tunes once per shape)."""
-        n = frames.shape[0]
-        if pad_to and self.device.type == "cuda" and n < pad_to:
-            frames = np.concatenate([frames, np.repeat(frames[-1:], pad_to - n, 0)])
-        y = self._stylize_fitting(self.io.upload(frames), out_hw)
-        return self.io.download(y[:n])
+    def submit(self, frames, out_hw: tuple[int, int] | None = None, pad_to: int | None = None):
+        """Start stylizing uint8 frames (N, H, W, 3); ``result()`` of the returned object is the output."""
+        return self.runner.submit(self.state, frames, out_hw, pad_to)
 
-    def _stylize_fitting(self, x: torch.Tensor, out_hw) -> torch.Tensor:
-        """``_stylize``, halving the batch on running out of GPU memory (said once), then, at one frame, going
-        on in ever smaller tiles where the model tiles."""
-        try:
-            return self._stylize(x, out_hw)
-        except torch.OutOfMemoryError:
-            n = x.shape[0]
-            if n == 1 and self._smaller_tiles(x.shape[-1], x.shape[-2]):
-                return self._stylize_fitting(x, out_hw)
-            if n == 1:
-                tiles = " or in smaller tiles (--tile 256)" if getattr(self.network_for(), "tiles", False) else ""
-                raise VidstyleError(f"out of GPU memory for one {x.shape[-1]}x{x.shape[-2]} frame with model "
-                                    f"{self.model_name}: process it smaller (--size){tiles}") from None
-            if self.device.type == "cuda":
-                torch.cuda.empty_cache()
-            if not self._halved:
-                log.warning("out of GPU memory at batch %d: going on with smaller batches", n)
-                self._halved = True
-            return torch.cat([self._stylize_fitting(part, out_hw) for part in x.split((n + 1) // 2)])
-
-    def _smaller_tiles(self, w: int, h: int) -> bool:
-        """After one w x h frame ran out of GPU memory: tiles of AUTO_TILE, or half the last forced side, from
-        now on (said); False where the model does not tile, tiles are off, or they cannot get smaller."""
-        if not self.tile or not getattr(self.network_for(), "tiles", False):
-            return False
-        side = self._oom_tile // 2 if self._oom_tile else AUTO_TILE
-        side = side // max(self.stride, 1) * max(self.stride, 1)
-        if side < max(MIN_TILE, 2 * self.tile_overlap):
-            return False
-        if self.device.type == "cuda":
-            torch.cuda.empty_cache()
-        log.warning("out of GPU memory for one %dx%d frame: going on in tiles of %d px", w, h, side)
-        self._oom_tile = side
-        self._tile_plans.clear()
-        return True
+    def stylize_tensor(self, x, out_hw: tuple[int, int] | None = None):
+        """(N, 3, H, W) float in [0, 1] -> (N, 3, H', W') float in [0, 1] on the runner's device."""
+        return self.runner.stylize_tensor(self.state, x, out_hw)
 
     def __call__(self, frames, out_hw: tuple[int, int] | None = None):
         """uint8 (N, H, W, 3) or one (H, W, 3) frame -> the same type at ``out_hw`` (default the input's size);
         float (N, 3, H, W) tensors in [0, 1] -> float tensors."""
-        if isinstance(frames, torch.Tensor):
-            return self.stylize_tensor(frames, out_hw)
-        arr = np.asarray(frames)
-        single = arr.ndim == 3
-        if single:
-            arr = arr[None]
-        if arr.ndim != 4 or arr.shape[-1] != 3 or arr.dtype != np.uint8:
-            raise VidstyleError(f"frames must be uint8 (N, H, W, 3), got {arr.dtype} {arr.shape}")
-        out = self.submit(arr, out_hw).result()
-        return out[0] if single else out
+        return self.runner.stylize(self.state, frames, out_hw)

@@ -89,18 +89,16 @@ def make_clip(path: str, hw: tuple[int, int], n: int, rate: int = 30) -> str:
 
 def e2e_fps(stylizer, clip: str, batch: int, temporal: str = "off", hwaccel: bool = False,
             encoder: str = "x264") -> float:
-    """Frames per second of the whole `vidstyle file` pipeline on ``clip`` (output discarded); ``hwaccel``
-    decodes on the GPU and ``encoder`` 'nvenc' encodes on it, where they open."""
-    from .media.decode import FileSource
-    from .media.writer import VideoFileSink
-    from .pipelines.file import stylize_file
+    """Frames per second of the whole `vidstyle file` job (``jobs.video.stylize_video``) on ``clip`` with
+    ``stylizer``'s model runner (output discarded); ``hwaccel`` decodes on the GPU and ``encoder`` 'nvenc'
+    encodes on it, where they open."""
+    from .jobs.options import VideoOptions
+    from .jobs.video import stylize_video
 
+    options = VideoOptions(batch=batch, temporal=temporal, hwaccel="on" if hwaccel else "off", encoder=encoder,
+                           quiet=True)
     with tempfile.TemporaryDirectory() as tmp:
-        source = FileSource(clip, hwaccel=hwaccel)
-        sink = VideoFileSink(os.path.join(tmp, "out.mp4"), source.info, audio_stream=source.audio_stream,
-                             encoder=encoder)
-        stats = stylize_file(source, sink, stylizer, temporal=_temporal(temporal), batch=batch, quiet=True)
-    return stats.fps
+        return stylize_video(clip, os.path.join(tmp, "out.mp4"), options, runner=stylizer.runner).fps
 
 
 def temporal_ms(stylizer, clip: str, batch: int, temporal: str, passes: int = 3) -> float:

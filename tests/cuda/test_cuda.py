@@ -55,7 +55,7 @@ def test_file_pipeline_on_the_gpu(tmp_path):
 
     source = FileSource(src)
     sink = VideoFileSink(str(tmp_path / "out.mp4"), source.info, audio_stream=source.audio_stream)
-    stats = stylize_file(source, sink, st, batch=8, quiet=True)
+    stats = stylize_file(source, sink, st.runner, st.state, batch=8, quiet=True)
     assert stats.frames == 20 and probe(str(tmp_path / "out.mp4"))["frames"] == 20
     assert st.stats_ema.state[0].device.type == "cuda"
 

@@ -68,7 +68,7 @@ def test_preview_hotkeys_switch_style_toggle_original_snapshot_and_quit(monkeypa
     session = LiveSession(Capture(SyntheticCamera((160, 120), fps=30)), st, styles, preview=preview)
     stats = session.run(duration=20)
     assert stats.reason == "quit"
-    assert st.style_code == 2 and st.style_name == "second.jpg" and session.controls.original
+    assert st.state.style_code == 2 and st.state.style_name == "second.jpg" and session.controls.original
     snaps = [f for f in os.listdir(tmp_path) if f.startswith("vidstyle-") and f.endswith(".png")]
     assert len(snaps) == 1
     assert stats.outputs["preview"]["sent"] == len(gui.shown) >= 6

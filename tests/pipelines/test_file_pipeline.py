@@ -14,17 +14,21 @@ from vidstyle.runtime.transfer import Done
 
 
 class Invert:
-    """Stand-in stylizer: 255 - frame, uint8 (N, H, W, 3) in and out."""
+    """Stand-in model runner: 255 - frame, uint8 (N, H, W, 3) in and out."""
+
+    def submit(self, state, frames, out_hw=None, pad_to=None):
+        return Done(255 - frames)
+
+
+class State:
+    """Stand-in stream state: full-size processing, the given temporal stage, no history to forget."""
 
     size = None
 
-    def __call__(self, frames, out_hw=None):
-        return 255 - frames
+    def __init__(self, temporal):
+        self.active_temporal = temporal
 
-    def submit(self, frames, out_hw=None, pad_to=None):
-        return Done(self(frames, out_hw))
-
-    def reset_temporal(self):
+    def reset(self):
         """Nothing to forget."""
 
 
@@ -32,7 +36,7 @@ def run(tmp_path, temporal, n=12):
     src = make_video(str(tmp_path / "in.mp4"), n=n, audio=None)
     source = FileSource(src)
     sink = VideoFileSink(str(tmp_path / "out.mp4"), source.info, audio_stream=source.audio_stream)
-    return stylize_file(source, sink, Invert(), temporal=temporal, batch=4, quiet=True)
+    return stylize_file(source, sink, Invert(), State(temporal), batch=4, quiet=True)
 
 
 def test_temporal_stage_sees_every_frame_in_order(tmp_path):

@@ -56,7 +56,7 @@ def engine():
 
 @pytest.fixture(scope="module")
 def servers(engine):
-    codes = {"b0": ("starry", (engine.stylizer.style_name, engine.stylizer.style_code))}
+    codes = {"b0": ("starry", engine.default_style)}
     styles = {"b0": ("starry", "samples/painting_van_gogh_the_starry_night_1889.jpg")}
     open_ = Served(make_app(engine, styles, {"b0": codes["b0"][1]}, None))
     guarded = Served(make_app(engine, styles, {"b0": codes["b0"][1]}, TOKEN))

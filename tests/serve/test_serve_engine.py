@@ -66,7 +66,8 @@ def test_each_stream_has_its_own_style_and_state(engine):
         assert ya.shape == yb.shape == rgb.shape
         assert np.abs(ya.astype(int) - rgb).mean() > 20  # stylized
         assert np.abs(yb.astype(int) - rgb).mean() < 8  # strength 0: the frame itself, near enough
-        assert engine.stylizer.strength == 0.0 and a.strength == 1.0  # the shared stylizer took b's controls
+        assert b.state.strength == 0.0 and a.state.strength == 1.0  # each stream's own state took its controls
+        assert a.state is not b.state and engine.template.strength == 1.0
     finally:
         engine.close_stream(a)
         engine.close_stream(b)

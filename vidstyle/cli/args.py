@@ -7,12 +7,12 @@ import logging
 import sys
 
 from ..errors import VidstyleError
+from ..jobs.options import TEMPORAL_STATS
 
 PRECISIONS = ["auto", "fp32", "fp16", "bf16"]
 COLOUR_MODES = ["luma", "match"]  # --preserve-color (vidstyle.models.colour.MODES)
 TEMPORAL_MODES = ["off", "ema", "flow"]
 X264_PRESETS = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"]
-TEMPORAL_STATS = 0.7  # EMA weight of the content statistics across frames while temporal smoothing is on
 MIN_SIZE, MAX_SIZE = 16, 8192  # processing short side, and any frame side, in pixels
 MAX_BATCH = 64
 MAX_CRF = 51
@@ -160,14 +160,7 @@ def tile_arg(text: str) -> int | str:
 def check_memory(stylizer, h: int, w: int, batch: int, extra: int = 0) -> None:
     """Refuse, naming --size, frames whose processing would need more memory than the device has free (frames
     the stylizer tiles, with --tile or automatically, count as tiled)."""
-    need, free, short = stylizer.memory_fit(h, w, batch, extra)
-    if need > free:
-        gib = 2**30
-        hint = f"use --size {short} or less (processing short side)" if short >= MIN_SIZE else "use a smaller --size"
-        hint += " or tiles (--tile 256)" if getattr(stylizer.network_for(), "tiles", False) else ""
-        raise VidstyleError(f"{w}x{h} frames need about {need / gib:.1f} GiB with model {stylizer.model_name} "
-                            f"(batch {batch}), more than the {max(free, 0) / gib:.1f} GiB free: {hint}"
-                            + (" or --batch 1" if batch > 1 else ""))
+    stylizer.runner.check_memory(stylizer.state, h, w, batch, extra)
 
 
 def stylizer(a: argparse.Namespace, style=None, smooth_stats: bool = False):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..jobs.options import VideoOptions
 from . import args
 
 EXAMPLES = """examples:
@@ -39,35 +40,21 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(a: argparse.Namespace) -> int:
-    from ..media.decode import FileSource
-    from ..media.files import check_output_path
-    from ..media.hardware import pick_encoder
-    from ..media.writer import VideoFileSink
-    from ..pipelines.file import QUEUE_BATCHES, stylize_file
-    from ..runtime.device import resolve_device
+def options(a: argparse.Namespace) -> VideoOptions:
+    """The job options of parsed `file` arguments (also those of commands that take the same flags)."""
+    return VideoOptions(style=a.style, strength=a.strength, model=a.model, device=a.device, precision=a.precision,
+                        size=a.size, preserve_color=a.preserve_color, tile=a.tile, tile_overlap=a.tile_overlap,
+                        compile=a.compile, batch=a.batch, out_size=a.out_size, crf=a.crf, preset=a.preset,
+                        temporal=a.temporal, temporal_strength=a.temporal_strength, hwaccel=a.hwaccel,
+                        encoder=a.encoder, overwrite=a.overwrite, quiet=a.quiet)
 
-    check_output_path(a.output, a.overwrite, (a.input,))
-    temporal = args.temporal_stage(a)
-    device = resolve_device(a.device).type
-    source = FileSource(a.input, hwaccel=a.hwaccel == "on" or (a.hwaccel == "auto" and device == "cuda"))
-    try:
-        stylizer = args.stylizer(a, smooth_stats=a.temporal != "off")
-        if source.dropped and not a.quiet:
-            print(f"vidstyle: dropping streams {source.describe_dropped()} (only video and the first audio "
-                  "track are kept)", file=sys.stderr)
-        info, batch = source.info, a.batch or stylizer.default_batch
-        out_w, out_h = a.out_size or (info.width, info.height)
-        in_flight = (QUEUE_BATCHES * 3 + 1) * batch * 3 * (info.width * info.height + out_w * out_h)
-        args.check_memory(stylizer, info.height, info.width, batch, extra=in_flight)
-        sink = VideoFileSink(a.output, info, a.out_size, crf=a.crf, preset=a.preset, audio_stream=source.audio_stream,
-                             encoder=pick_encoder(a.encoder, device))
-    except BaseException:
-        source.close()
-        raise
-    stats = stylize_file(source, sink, stylizer, temporal=temporal, batch=batch, quiet=a.quiet)
+
+def run(a: argparse.Namespace) -> int:
+    from ..jobs.video import stylize_video
+
+    result = stylize_video(a.input, a.output, options(a))
     if not a.quiet:
-        note = " (input damaged: see the warning above)" if source.damage.summary() else ""
-        print(f"{a.output}: {stats.frames} frames in {stats.seconds:.1f} s, {stats.fps:.2f} fps, "
-              f"model {stylizer.model_label}, style {stylizer.style_name}{note}", file=sys.stderr)
+        note = " (input damaged: see the warning above)" if result.damaged else ""
+        print(f"{a.output}: {result.frames} frames in {result.seconds:.1f} s, {result.fps:.2f} fps, "
+              f"model {result.model}, style {result.style}{note}", file=sys.stderr)
     return 0

@@ -89,7 +89,7 @@ def _announce(a: argparse.Namespace, host: str, port: int, token: str | None, en
     shown = f"[{shown}]" if ":" in shown else shown
     url = f"{scheme}://{shown}:{port}/" + (f"?token={token}" if token else "")
     styles = f"{n_styles} style" + "s" * (n_styles != 1)
-    print(f"vidstyle: serving {url}  (model {engine.stylizer.model_name}, {styles}; Ctrl-C to stop)",
+    print(f"vidstyle: serving {url}  (model {engine.runner.model_name}, {styles}; Ctrl-C to stop)",
           file=sys.stderr, flush=True)
 
 

@@ -146,7 +146,7 @@ def run(a: argparse.Namespace) -> int:
         raise
     if not a.quiet:
         outs = ", ".join([o.name for o in outputs] + (["preview"] if preview else [])) or "none"
-        print(f"vidstyle: {camera.name} {camera.mode()}, model {session.stylizer.model_name}, "
+        print(f"vidstyle: {camera.name} {camera.mode()}, model {session.runner.model_name}, "
               f"{len(session.styles)} style(s), outputs: {outs}" + (f"; {HELP}" if preview else ""), file=sys.stderr)
     stats = session.run(a.duration)
     if not a.quiet:

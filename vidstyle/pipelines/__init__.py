@@ -3,6 +3,7 @@ temporal -> encode, nothing dropped) and ``live.LiveSession`` (camera -> stylize
 latest wins). Both use the stage runtime of ``vidstyle.runtime.stages`` and the per-frame steps of
 ``frames``.
 
-May import: ``vidstyle.media``, ``vidstyle.live``, ``vidstyle.runtime``, ``vidstyle.temporal``. The stylizer
-is passed in (any object with ``__call__(frames, out_hw)``, ``size`` and ``reset_temporal()``).
+May import: ``vidstyle.media``, ``vidstyle.live``, ``vidstyle.runtime``, ``vidstyle.temporal``. The model
+runner and the stream state are passed in (``vidstyle.stylizer``: a runner's ``submit``/``stylize`` take the
+state; a state has ``size``, ``active_temporal`` and ``reset()``).
 """

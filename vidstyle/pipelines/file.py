@@ -32,23 +32,25 @@ class RunStats:
     fps: float
 
 
-def stylize_file(source: FileSource, sink: VideoFileSink, stylizer, temporal=None, batch: int = 4,
+def stylize_file(source: FileSource, sink: VideoFileSink, runner, state, batch: int = 4,
                  quiet: bool = False) -> RunStats:
-    """Run the whole file through ``stylizer`` (and ``temporal``) into ``sink``; closes the sink on success,
-    aborts it (removing the partial file) on any error or interrupt, and closes the source either way."""
+    """Run the whole file through ``runner`` with the stream ``state`` (its temporal stage included) into
+    ``sink``; closes the sink on success, aborts it (removing the partial file) on any error or interrupt, and
+    closes the source either way."""
     stop = threading.Event()
     decoded, stylized, finished = (Pipe(batch * QUEUE_BATCHES, stop) for _ in range(3))
     out_hw = sink.requested[::-1]
     progress = Progress(source.info.frames or None, "frames", quiet=quiet)
-    stylizer.reset_temporal()  # a new clip: no content statistics carried over from an earlier one
+    state.reset()  # a new clip: no history carried over from an earlier one
     workers = [Worker(lambda: read_stage(source, sink, decoded), "vidstyle-reader", stop),
-               Worker(lambda: temporal_stage(temporal, stylized, finished, out_hw), "vidstyle-temporal", stop),
+               Worker(lambda: temporal_stage(state.active_temporal, stylized, finished, out_hw), "vidstyle-temporal",
+                      stop),
                Worker(lambda: write_stage(sink, finished, progress), "vidstyle-writer", stop)]
     t0 = time.monotonic()
     try:
         for w in workers:
             w.start()
-        model_stage(stylizer, decoded, stylized, batch)
+        model_stage(runner, state, decoded, stylized, batch)
         join_all(workers)
         if sink.frames == 0:
             raise VidstyleError(f"input has no decodable video frames: {source.path}")
@@ -94,16 +96,16 @@ def next_batch(src: Pipe, batch: int, held: Frame | None) -> tuple[list[Frame], 
     return frames, None, False
 
 
-def model_stage(stylizer, src: Pipe, out: Pipe, batch: int) -> None:
-    """Stylize batches from ``src`` at the processing size; hand (frame, stylized, size) items to ``out``.
+def model_stage(runner, state, src: Pipe, out: Pipe, batch: int) -> None:
+    """Stylize batches from ``src`` at the state's processing size; hand (frame, stylized, size) items to ``out``.
     One batch stays in flight: batch k is handed on while batch k+1 computes (on CUDA, asynchronously)."""
     held, ended, pending = None, False, None
     while not ended:
         frames, held, ended = next_batch(src, batch, held)
         job = None
         if frames:
-            proc = processing_size(*frames[0].rgb.shape[:2], stylizer.size)
-            job = (frames, stylizer.submit(np.stack([f.rgb for f in frames]), out_hw=proc, pad_to=batch), proc)
+            proc = processing_size(*frames[0].rgb.shape[:2], state.size)
+            job = (frames, runner.submit(state, np.stack([f.rgb for f in frames]), out_hw=proc, pad_to=batch), proc)
         if pending is not None and not hand_on(pending, out):
             return
         pending = job

@@ -47,8 +47,9 @@ def temporal_reduced(temporal, inp: np.ndarray, y: np.ndarray) -> np.ndarray:
     return cv2.add(y, resize(change, y.shape[:2]), dtype=cv2.CV_8U)
 
 
-def stylize_frames(stylizer, temporal, frames: list[Frame], proc_hw: tuple[int, int],
+def stylize_frames(runner, state, frames: list[Frame], proc_hw: tuple[int, int],
                    out_hw: tuple[int, int]) -> list[np.ndarray]:
-    """Stylize a batch at ``proc_hw``, apply the temporal stage per frame, resize to ``out_hw`` (H, W)."""
-    styl = stylizer(np.stack([f.rgb for f in frames]), out_hw=proc_hw)
-    return [finish_frame(temporal, f.rgb, y, proc_hw, out_hw) for f, y in zip(frames, styl)]
+    """Stylize a batch with ``runner`` for the stream ``state`` at ``proc_hw``, apply the state's temporal stage
+    per frame, resize to ``out_hw`` (H, W)."""
+    styl = runner.stylize(state, np.stack([f.rgb for f in frames]), out_hw=proc_hw)
+    return [finish_frame(state.active_temporal, f.rgb, y, proc_hw, out_hw) for f, y in zip(frames, styl)]

@@ -61,26 +61,29 @@ class LiveStats:
 
 
 class LiveSession:
-    """Wire ``capture`` (live.cameras.Capture), ``stylizer`` (a Stylizer), the pre-encoded ``styles``
-    [(name, code)], ``outputs`` (live.outputs.Output) and an optional ``preview`` (live.preview.PreviewWindow).
-    ``temporal`` is the stage used while ``controls.temporal`` is on (None: never); the stylizer's content
-    statistics smoothing follows the same switch. ``run(duration)`` blocks until the camera ends, the user
-    quits, ``duration`` seconds pass or Ctrl-C, closes everything and returns LiveStats."""
+    """Wire ``capture`` (live.cameras.Capture), ``stylizer`` (a Stylizer: its model runner and the one stream
+    state this run owns), the pre-encoded ``styles`` [(name, code)], ``outputs`` (live.outputs.Output) and an
+    optional ``preview`` (live.preview.PreviewWindow). ``temporal`` is the stage used while ``controls.temporal``
+    is on (None: never); the content statistics smoothing follows the same switch. ``run(duration)`` blocks
+    until the camera ends, the user quits, ``duration`` seconds pass or Ctrl-C, closes everything and returns
+    LiveStats."""
 
     def __init__(self, capture, stylizer, styles: list[tuple[str, tuple]] | None = None, outputs=(),
                  preview=None, controls: Controls | None = None, temporal=None):
-        self.capture, self.stylizer, self.temporal, self.preview = capture, stylizer, temporal, preview
-        self.styles = styles or [(stylizer.style_name, stylizer.style_code)]
+        self.capture, self.preview = capture, preview
+        self.runner, self.state = stylizer.runner, stylizer.state
+        self.state.temporal = temporal
+        self.styles = styles or [(self.state.style_name, self.state.style_code)]
         self.outputs = list(outputs)
-        self.controls = controls or Controls([n for n, _ in self.styles], stylizer.strength, temporal is not None,
-                                             getattr(stylizer, "preserve_color", None))
+        self.controls = controls or Controls([n for n, _ in self.styles], self.state.strength, temporal is not None,
+                                             self.state.preserve_color)
         self.frames = 0
         self.latencies: collections.deque = collections.deque(maxlen=KEEP)  # seconds, the most recent frames
         self.recent: collections.deque = collections.deque(maxlen=OVERLAY_FRAMES)  # (done time, latency)
         self.error: BaseException | None = None
         self.stop = threading.Event()
         self._applied = None  # (style index, temporal on, original) in use by the model thread
-        self.fade = StyleFade(getattr(stylizer, "blend_codes", None))
+        self.fade = StyleFade(getattr(self.runner, "blend_codes", None))
         self.mix = None  # (old code, its weight) while a fade mixes two networks' pictures
 
     def status(self) -> str:
@@ -92,26 +95,22 @@ class LiveSession:
                                               + (f" colour {c.preserve_color}" if c.preserve_color else ""))
         return f"{fps:.1f} fps {lat:.0f} ms | {mode}"
 
-    def _apply_controls(self, now: float):
-        """Bring the stylizer in line with the controls for a frame captured at ``now`` (seconds); returns the
-        temporal stage to use (or None). A style switch alone cross-fades (``fade``): the codes where they blend,
-        else the pictures of the two networks (``mix``)."""
-        c, st = self.controls, self.stylizer
-        temporal_on = c.temporal and self.temporal is not None
+    def _apply_controls(self, now: float) -> None:
+        """Bring the stream state in line with the controls for a frame captured at ``now`` (seconds). A style
+        switch alone cross-fades (``fade``): the codes where they blend, else the pictures of the two networks
+        (``mix``); any other change starts the history afresh."""
+        c, st = self.controls, self.state
+        temporal_on = c.temporal and st.temporal is not None
         if (c.style_index, temporal_on, c.original) != self._applied:
             name, code = self.styles[c.style_index]
             switch = self._applied is not None and self._applied[1:] == (temporal_on, c.original) and not c.original
-            if not (switch and getattr(c, "preserve_color", None) != "match"
-                    and self.fade.start(st.style_code, code, now)):
+            if switch and c.preserve_color != "match" and self.fade.start(st.style_code, code, now):
+                st.style_name = name  # two networks in turn (a picture fade): no statistics carried between them
+                st.smooth_stats = temporal_on and st.stats_ema is not None and not self.fade.pictures
+            else:
                 self.fade.running = None
-                st.style_code = code
-                st.smooth_stats = temporal_on
-                st.reset_temporal()  # no smoothing or blending across a jump
-                if self.temporal is not None:
-                    self.temporal.reset()
-            else:  # two networks in turn (a picture fade): no content statistics carried between them
-                st.smooth_stats = temporal_on and not self.fade.pictures
-            st.style_name = name
+                st.select(name, code, temporal_on)
+                st.reset()  # no smoothing or blending across a jump
             self._applied = (c.style_index, temporal_on, c.original)
         self.mix = None
         if self.fade.running:
@@ -120,35 +119,30 @@ class LiveSession:
             if other is not None:
                 self.mix = (other, w)
             elif pictures:  # the picture fade is over: the new network's own statistics from here on
-                st.smooth_stats = temporal_on
-                st.reset_temporal()
+                st.select(st.style_name, st.style_code, temporal_on)
+                st.reset()
         if st.strength != c.strength:
             st.strength = c.strength
-        if getattr(st, "preserve_color", None) != c.preserve_color:
+        if st.preserve_color != c.preserve_color:
             st.preserve_color = c.preserve_color  # 'match' matches the style to the next frame
-        return self.temporal if temporal_on else None
 
     def process(self, frame: Frame) -> np.ndarray:
         """The output image for one camera frame: RGB uint8 of the frame's size."""
-        temporal = self._apply_controls(frame.t_capture)
+        self._apply_controls(frame.t_capture)
         if self.controls.original:
             return frame.rgb
         hw = frame.rgb.shape[:2]
-        proc_hw = processing_size(*hw, self.stylizer.size)
+        proc_hw = processing_size(*hw, self.state.size)
         if self.mix is None:
-            return stylize_frames(self.stylizer, temporal, [frame], proc_hw, hw)[0]
-        return finish_frame(temporal, frame.rgb, self._mixed(frame.rgb, proc_hw), proc_hw, hw)
+            return stylize_frames(self.runner, self.state, [frame], proc_hw, hw)[0]
+        return finish_frame(self.state.active_temporal, frame.rgb, self._mixed(frame.rgb, proc_hw), proc_hw, hw)
 
     def _mixed(self, rgb: np.ndarray, proc_hw: tuple[int, int]) -> np.ndarray:
         """A picture-fade frame: ``rgb`` stylized with the current code and with ``mix``'s old one (another
         network), mixed with the old one's weight; uint8 (proc_hw + (3,))."""
-        st, (old, w) = self.stylizer, self.mix
-        y = st(rgb[None], out_hw=proc_hw)[0]
-        code, st.style_code = st.style_code, old
-        try:
-            y_old = st(rgb[None], out_hw=proc_hw)[0]
-        finally:
-            st.style_code = code
+        old, w = self.mix
+        y = self.runner.stylize(self.state, rgb[None], out_hw=proc_hw)[0]
+        y_old = self.runner.stylize(self.state, rgb[None], out_hw=proc_hw, code=old)[0]
         return cv2.addWeighted(y_old, w, y, 1.0 - w, 0.0)
 
     def _model_loop(self) -> None:

@@ -1,17 +1,19 @@
-"""One shared stylizer for every browser: a single inference thread takes the newest frame of each stream in
-turn (round robin), so a saturated CPU or GPU drops frames per browser (latest wins) and never queues them.
+"""One shared model runner for every browser: a single inference thread takes the newest frame of each stream
+in turn (round robin), so a saturated CPU or GPU drops frames per browser (latest wins) and never queues them.
 
-Each ``Stream`` keeps its own style, strength, temporal stage, content-statistics EMA and colour option;
-the engine installs them on the shared stylizer right before that stream's frame runs. Style encoding
-(bundled styles, uploads) takes the same lock as inference, so the stylizer is used by one thread at a time.
+Each ``Stream`` holds the controls its browser asks for (style, strength, temporal switch, colour option) and a
+``StreamState`` of its own (``vidstyle.stylizer``: style code, temporal stage, content-statistics EMA, colour
+match); the inference thread brings the state in line with the controls before each of its frames, and
+passes it to the runner. Style encoding (bundled styles, uploads) and inference share the runner's lock.
 Frames come in as objects with ``to_ndarray(format='rgb24')`` (PyAV video frames); each output goes to the
-stream's ``on_output(rgb, frame_in)`` callback, from the inference thread.
+stream's ``on_output(rgb, frame_in)`` callback, from the inference thread. A frame that fails ends its own
+stream (``on_error(message)``), never the others.
 """
 from __future__ import annotations
 
 import collections
-import copy
 import itertools
+import logging
 import threading
 import time
 
@@ -22,6 +24,7 @@ from ..live.stamp import COLS, ROWS, read_stamp
 from ..pipelines.frames import finish_frame, processing_size
 from ..runtime.stages import Worker, join_all
 
+log = logging.getLogger("vidstyle")
 KEEP = 300  # latency samples kept per stream
 MIN_SIDE, MAX_SIDE = 16, 4096  # frames outside these sizes (pixels) are refused, counted, not stylized
 STAMP_HW = (ROWS * STAMP_CELL, COLS * STAMP_CELL)
@@ -36,48 +39,58 @@ def percentiles_ms(seconds) -> tuple[float, float]:
 
 
 class Stream:
-    """One browser's stream: its controls and temporal state, the newest unprocessed frame (``pending``, with
-    its arrival time) and counters (``refused``: frames outside MIN_SIDE..MAX_SIDE). ``style`` is (name, code);
-    ``uploads`` maps an upload id to (name, code)."""
+    """One browser's stream: the controls it asks for (``style`` (name, code), ``strength``, ``temporal_on``,
+    ``preserve_color``; set from any thread, taken by the inference thread before each frame), its own
+    ``state``, its uploads (upload id -> (name, code)), the newest unprocessed frame (``pending``, with its
+    arrival time), counters (``refused``: frames outside MIN_SIDE..MAX_SIDE) and ``error``, the message that
+    ended it (None while it runs)."""
 
-    def __init__(self, sid: str, style: tuple, strength: float, temporal, stats_ema, on_output):
-        self.sid, self.style, self.strength, self.on_output = sid, style, strength, on_output
-        self.temporal, self.stats_ema = temporal, stats_ema
-        self.temporal_on, self.preserve_color = temporal is not None, None
+    def __init__(self, sid: str, state, on_output, on_error=None):
+        self.sid, self.state, self.on_output, self.on_error = sid, state, on_output, on_error
+        self.style = (state.style_name, state.style_code)
+        self.strength, self.preserve_color = state.strength, state.preserve_color
+        self.temporal_on = state.temporal_on
         self.uploads: dict[str, tuple] = {}
         self.pending, self.t_pending = None, 0.0
         self.frames = self.dropped = self.refused = 0
+        self.error: str | None = None
         self.latencies: collections.deque = collections.deque(maxlen=KEEP)  # arrival -> output handed over, s
-        self._applied = None  # (style code id, temporal on) the temporal state belongs to
+
+    @property
+    def temporal(self):
+        return self.state.temporal
+
+    @property
+    def stats_ema(self):
+        return self.state.stats_ema
 
     def stats(self) -> dict:
         p50, p95 = percentiles_ms(list(self.latencies))  # list(): one atomic copy while the thread appends
         return {"frames": self.frames, "dropped": self.dropped, "refused": self.refused, "server_p50_ms": p50,
-                "server_p95_ms": p95}
+                "server_p95_ms": p95, "error": self.error}
 
 
 class Engine:
-    """``stylizer``: a vidstyle Stylizer (made with temporal_stats > 0 for the statistics EMA), whose style,
-    strength and colour option are every new stream's first;
+    """``stylizer``: a vidstyle Stylizer (made with temporal_stats > 0 for the statistics EMA): its model runner
+    is shared by every stream, and its state (style, strength, colour option, size) is every new stream's first;
     ``make_temporal()``: a new temporal stage for a stream (None: no temporal stage), on at first when
-    ``temporal_on``. ``start()`` the thread,
-    ``open_stream``/``close_stream`` per browser, ``submit(stream, frame)`` from any thread, ``stop()``."""
+    ``temporal_on``. ``start()`` the thread, ``open_stream``/``close_stream`` per browser, ``submit(stream,
+    frame)`` from any thread, ``stop()``."""
 
     def __init__(self, stylizer, make_temporal=None, temporal_on: bool = True):
-        self.stylizer, self.make_temporal, self.temporal_on = stylizer, make_temporal, temporal_on
-        self.lock = threading.Lock()  # held while the stylizer runs (inference or style encoding)
+        self.runner, self.template = stylizer.runner, stylizer.state
+        self.make_temporal, self.temporal_on = make_temporal, temporal_on
+        self.lock = self.runner.lock  # held while the runner runs (inference or style encoding)
         self.cond = threading.Condition()
         self.streams: dict[str, Stream] = {}
         self.stop_event = threading.Event()
         self._ids, self._turn = itertools.count(1), 0
-        self.default_style = (stylizer.style_name, stylizer.style_code)
-        self.default_strength = stylizer.strength
-        self.default_preserve_color = getattr(stylizer, "preserve_color", None)
+        self.default_style = (self.template.style_name, self.template.style_code)
+        self.default_strength = self.template.strength
+        self.default_preserve_color = self.template.preserve_color
         self.worker = Worker(self._loop, "vidstyle-serve-model", self.stop_event)
 
-    @property
-    def has_preserve_color(self) -> bool:
-        return hasattr(self.stylizer, "preserve_color")
+    has_preserve_color = True  # the page shows the colour option
 
     def start(self) -> None:
         self.worker.start()
@@ -89,19 +102,14 @@ class Engine:
         join_all([self.worker], raise_error=False)
 
     def encode_style(self, style) -> tuple:
-        """(name, code) of a style (path or RGB uint8 array), under the stylizer lock."""
-        with self.lock:
-            return self.stylizer.encode_style(style)
+        """(name, code) of a style (path or RGB uint8 array)."""
+        return self.runner.encode_style(style)
 
-    def open_stream(self, on_output) -> Stream:
-        st = self.stylizer
-        stats = copy.copy(st.stats_ema) if getattr(st, "stats_ema", None) is not None else None
-        if stats is not None:
-            stats.reset()
-        temporal = self.make_temporal() if self.make_temporal else None
-        s = Stream(f"s{next(self._ids)}", self.default_style, self.default_strength, temporal, stats, on_output)
-        s.temporal_on = self.temporal_on and temporal is not None
-        s.preserve_color = self.default_preserve_color
+    def open_stream(self, on_output, on_error=None) -> Stream:
+        """A new stream: outputs go to ``on_output(rgb, frame_in)``, a failure to ``on_error(message)``."""
+        state = self.template.fork(self.make_temporal() if self.make_temporal else None)
+        s = Stream(f"s{next(self._ids)}", state, on_output, on_error)
+        s.temporal_on = self.temporal_on and state.temporal is not None
         with self.cond:
             self.streams[s.sid] = s
         return s
@@ -111,8 +119,11 @@ class Engine:
             self.streams.pop(s.sid, None)
 
     def submit(self, s: Stream, frame) -> None:
-        """Hand over a stream's newest frame; an unprocessed older one is dropped (counted)."""
+        """Hand over a stream's newest frame; an unprocessed older one is dropped (counted). A stream that has
+        failed takes no more frames."""
         with self.cond:
+            if s.error is not None:
+                return
             if s.pending is not None:
                 s.dropped += 1
             s.pending, s.t_pending = frame, time.monotonic()
@@ -138,39 +149,32 @@ class Engine:
             if not (MIN_SIDE <= min(frame.width, frame.height) and max(frame.width, frame.height) <= MAX_SIDE):
                 s.refused += 1  # one browser's odd video must not stop the model for everyone
                 continue
-            out = self.process(s, frame.to_ndarray(format="rgb24"))
+            try:
+                out = self.process(s, frame.to_ndarray(format="rgb24"))
+            except Exception as e:  # noqa: BLE001 - one stream's failure ends that stream only
+                self._fail(s, e)
+                continue
             s.frames += 1
             s.latencies.append(time.monotonic() - t)
             s.on_output(out, frame)
 
-    def _apply(self, s: Stream):
-        """Install the stream's controls and state on the shared stylizer; returns its temporal stage or None.
-        A new style or a temporal switch starts the stream's temporal history afresh."""
-        st = self.stylizer
-        st.style_name, st.style_code = s.style
-        st.strength = s.strength
-        if self.has_preserve_color and st.preserve_color != s.preserve_color:  # setting it re-matches colours
-            st.preserve_color = s.preserve_color
-        temporal_on = s.temporal_on and s.temporal is not None
-        if s.stats_ema is not None:
-            st.stats_ema, st.smooth_stats = s.stats_ema, temporal_on
-        if (id(s.style[1]), temporal_on) != s._applied:
-            if s.stats_ema is not None:
-                s.stats_ema.reset()
-            if s.temporal is not None:
-                s.temporal.reset()
-            s._applied = (id(s.style[1]), temporal_on)
-        return s.temporal if temporal_on else None
+    def _fail(self, s: Stream, e: Exception) -> None:
+        """End stream ``s`` after its frame raised ``e``: said once in the log and to its browser."""
+        s.error = str(e).splitlines()[0] if str(e) else type(e).__name__
+        log.warning("stream %s stopped: %s", s.sid, s.error)
+        self.close_stream(s)
+        if s.on_error is not None:
+            s.on_error(f"stylizing failed: {s.error}")
 
     def process(self, s: Stream, rgb: np.ndarray) -> np.ndarray:
         """The stylized RGB uint8 (H, W, 3) frame for stream ``s``; a latency stamp in the input's top-left
         corner (``vidstyle.live.stamp``) is copied onto the output, so the page can measure the delay."""
         hw = rgb.shape[:2]
-        with self.lock:
-            temporal = self._apply(s)
-            proc_hw = processing_size(*hw, self.stylizer.size)
-            y = self.stylizer(rgb[None], out_hw=proc_hw)[0]
-        out = finish_frame(temporal, rgb, y, proc_hw, hw)
+        st = s.state
+        st.follow(*s.style, s.temporal_on, s.strength, s.preserve_color)
+        proc_hw = processing_size(*hw, st.size)
+        y = self.runner.stylize(st, rgb[None], out_hw=proc_hw)[0]
+        out = finish_frame(st.active_temporal, rgb, y, proc_hw, hw)
         if read_stamp(rgb) is not None:
             h, w = STAMP_HW
             out = np.array(out)  # the temporal stage may hand back its own history buffer
