@@ -24,7 +24,7 @@ from aiortc.mediastreams import MediaStreamError
 from PIL import Image
 
 from ..errors import VidstyleError
-from .guard import MAX_UPLOAD_BYTES, decode_style_image, is_loopback, token_ok
+from .guard import MAX_UPLOAD_BYTES, decode_style_image, refusal
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 COOKIE = "vidstyle_token"
@@ -67,14 +67,13 @@ def _json_error(status: int, message: str) -> web.Response:
 
 @web.middleware
 async def guard(request: web.Request, handler):
-    """403 without the right token (or, with no token, for a Host header that is not loopback: DNS
-    rebinding); a right ``?token=`` sets the cookie so the page's own requests carry it."""
+    """403 naming the reason (see guard.refusal: a wrong or missing token, or without a token a Host header
+    that is not loopback); a right ``?token=`` sets the cookie so the page's own requests carry it."""
     token = request.app[KEY_APP]["token"]
     given = request.query.get("token") or request.headers.get("X-Vidstyle-Token") or request.cookies.get(COOKIE)
-    allowed = token_ok(token, given) if token else is_loopback(request.host)
-    if not allowed:
-        return web.Response(status=403, text="vidstyle: wrong or missing token: open the address that "
-                            "`vidstyle serve` printed (it ends in ?token=...)\n")
+    reason = refusal(token, given, request.host)
+    if reason:
+        return web.Response(status=403, text=f"vidstyle: {reason}\n")
     response = await handler(request)
     if token and request.query.get("token"):
         response.set_cookie(COOKIE, token, httponly=True, samesite="Strict")
