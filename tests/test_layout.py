@@ -107,3 +107,11 @@ def test_the_command_line_docstring_names_every_command():
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert listed and listed.group(1).split(",") == list(sub.choices), (listed, list(sub.choices))
 
+
+def test_the_package_names_only_test_files_that_exist():
+    named = []
+    for path in modules():
+        for m in re.finditer(r"\btests/[\w/]+\.py\b", open(path).read()):
+            named.append((os.path.relpath(path, ROOT), m.group(0)))
+    missing = [f"{where} names {p}" for where, p in named if not os.path.exists(os.path.join(ROOT, p))]
+    assert not missing, "\n".join(missing)

@@ -10,9 +10,10 @@ from conftest import run_cli
 
 pytest.importorskip("aiortc", reason="needs the serve extra: pip install -e '.[serve]'")
 
+from browser_harness import start_server  # noqa: E402
+
 from vidstyle.cli.serve import _check_extra  # noqa: E402
 from vidstyle.errors import VidstyleError  # noqa: E402
-from vidstyle.serve.browser import start_server  # noqa: E402
 from vidstyle.styles import SAMPLES_DIR  # noqa: E402
 
 

@@ -9,10 +9,7 @@ import pytest
 pytest.importorskip("aiortc", reason="needs the serve extra: pip install -e '.[serve]'")
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs Playwright: pip install -e '.[test]'")
 
-from vidstyle.api import Stylizer  # noqa: E402
-from vidstyle.live.stamp import CELL as STAMP_CELL  # noqa: E402
-from vidstyle.live.stamp import COLS, ROWS  # noqa: E402
-from vidstyle.serve.browser import (  # noqa: E402
+from browser_harness import (  # noqa: E402
     chromium_args,
     clip_frames,
     find_chromium,
@@ -21,6 +18,10 @@ from vidstyle.serve.browser import (  # noqa: E402
     start_server,
     write_y4m,
 )
+
+from vidstyle.api import Stylizer  # noqa: E402
+from vidstyle.live.stamp import CELL as STAMP_CELL  # noqa: E402
+from vidstyle.live.stamp import COLS, ROWS  # noqa: E402
 from vidstyle.styles import SAMPLES_DIR  # noqa: E402
 
 CHROMIUM = find_chromium()
