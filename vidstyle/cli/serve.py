@@ -93,8 +93,8 @@ def _announce(a: argparse.Namespace, host: str, port: int, token: str | None, en
           file=sys.stderr, flush=True)
 
 
-async def _serve(a: argparse.Namespace, engine, styles: dict, codes: dict, token: str | None) -> str:
-    """Serve until Ctrl-C, SIGTERM or SIGHUP (returns the signal's name) or an inference failure (raised)."""
+async def _serve(a: argparse.Namespace, engine, styles: dict, codes: dict, token: str | None) -> signal.Signals:
+    """Serve until Ctrl-C, SIGTERM or SIGHUP (returns the signal) or an inference failure (raised)."""
     from ..serve.app import make_app, start
 
     app = make_app(engine, styles, codes, token)
@@ -102,7 +102,7 @@ async def _serve(a: argparse.Namespace, engine, styles: dict, codes: dict, token
     loop, stopped = asyncio.get_running_loop(), asyncio.Event()
     reason = []
     for sig in STOP_SIGNALS:
-        loop.add_signal_handler(sig, lambda sig=sig: (reason.append(sig.name), stopped.set()))
+        loop.add_signal_handler(sig, lambda sig=sig: (reason.append(sig), stopped.set()))
     try:
         if not a.quiet:
             _announce(a, a.host, port, token, engine, len(styles))
@@ -145,5 +145,5 @@ def run(a: argparse.Namespace) -> int:
     finally:
         engine.stop()
     if not a.quiet:
-        print(f"vidstyle: stopped ({reason})", file=sys.stderr)
-    return 0
+        print(f"vidstyle: stopped ({reason.name})", file=sys.stderr)
+    return 128 + reason  # as every command stopped by a signal
