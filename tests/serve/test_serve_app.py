@@ -3,7 +3,9 @@ import asyncio
 import http.client
 import io
 import json
+import re
 import threading
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -80,6 +82,17 @@ def test_loopback_without_token_serves_the_page_but_not_other_host_names(servers
     assert config["styles"] == [{"id": "b0", "name": "starry"}] and config["max_upload_bytes"] == MAX_UPLOAD_BYTES
     status, _, body = open_.request("GET", "/", headers={"Host": "attacker.example:8000"})  # DNS rebinding
     assert status == 403 and b"Host header not allowed" in body and b"wrong or missing token" not in body, body
+
+
+def test_the_page_has_a_small_icon_of_its_own(servers):
+    open_, guarded = servers
+    href = re.search(r'<link rel="icon" href="([^"]+)"', open_.request("GET", "/")[2].decode())
+    assert href, "the page names no icon"
+    for path in (href.group(1), "/favicon.ico"):
+        status, headers, body = open_.request("GET", path)
+        assert status == 200 and headers["Content-Type"] == "image/svg+xml", (path, status)
+        assert ElementTree.fromstring(body).tag == "{http://www.w3.org/2000/svg}svg" and len(body) < 2000
+    assert guarded.request("GET", "/favicon.ico")[0] == 403  # behind the token like everything else
 
 
 def test_a_wrong_or_missing_token_is_refused_everywhere(servers):

@@ -2,7 +2,7 @@
 
 Routes (all behind the token check when a token is set: ``?token=`` once, then a cookie, or the
 ``X-Vidstyle-Token`` header):
-- ``GET /``: the page; ``GET /static/...``: its script and style sheet.
+- ``GET /``: the page; ``GET /static/...``: its script, style sheet and icon (also ``GET /favicon.ico``).
 - ``GET /api/config``: styles [{id, name}], features, limits. ``GET /api/thumb/{id}``: a JPEG thumbnail.
 - ``POST /api/offer`` {sdp, type} -> {sdp, type, stream}: a WebRTC answer (aiortc); the browser's video
   track is stylized and sent back on the same connection; a data channel carries the controls as JSON
@@ -82,6 +82,11 @@ async def guard(request: web.Request, handler):
 
 async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(os.path.join(STATIC, "index.html"), headers={"Cache-Control": "no-store"})
+
+
+async def favicon(request: web.Request) -> web.FileResponse:
+    """The page's icon (an SVG) also at /favicon.ico, where browsers look for it on pages that name none."""
+    return web.FileResponse(os.path.join(STATIC, "favicon.svg"), headers={"Content-Type": "image/svg+xml"})
 
 
 async def config(request: web.Request) -> web.Response:
@@ -266,6 +271,7 @@ def make_app(engine, styles: dict, codes: dict, token: str | None) -> web.Applic
     app[KEY_APP] = {"engine": engine, "styles": styles, "codes": codes, "token": token,
                     "thumbs": {}, "peers": {}, "tasks": set(), "uploads_made": 0}
     app.router.add_get("/", index)
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_static("/static/", STATIC)
     app.router.add_get("/api/config", config)
     app.router.add_get("/api/thumb/{sid}", thumb)
