@@ -85,9 +85,13 @@ def start_server(extra: list[str], timeout: float = 60.0) -> tuple[subprocess.Po
     raise RuntimeError(f"vidstyle serve did not start: {''.join(lines)[-500:]}")
 
 
-def open_page(browser, url: str, timeout_s: float = 30.0):
-    """A new page (own context) at ``url``, once its stylized video plays; raises naming the page's status."""
+def open_page(browser, url: str, timeout_s: float = 30.0, failures: list | None = None):
+    """A new page (own context) at ``url``, once its stylized video plays; raises naming the page's status.
+    ``failures``: a list that collects, from the start, every answer of 400 or more and every console error."""
     page = browser.new_context().new_page()
+    if failures is not None:
+        page.on("response", lambda r: r.status >= 400 and failures.append(f"{r.status} {r.url}"))
+        page.on("console", lambda m: m.type == "error" and failures.append(f"console: {m.text}"))
     page.goto(url)
     try:
         page.wait_for_function("window.vidstyle && vidstyle.state.status === 'playing' && "

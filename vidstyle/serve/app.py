@@ -3,7 +3,8 @@
 Routes (all behind the token check when a token is set: ``?token=`` once, then a cookie, or the
 ``X-Vidstyle-Token`` header):
 - ``GET /``: the page; ``GET /static/...``: its script, style sheet and icon (also ``GET /favicon.ico``).
-- ``GET /api/config``: styles [{id, name}], features, limits. ``GET /api/thumb/{id}``: a JPEG thumbnail.
+- ``GET /api/config``: styles [{id, name}], features, limits, the latency stamp's mode.
+  ``GET /api/thumb/{id}``: a JPEG thumbnail.
 - ``POST /api/offer`` {sdp, type} -> {sdp, type, stream}: a WebRTC answer (aiortc); the browser's video
   track is stylized and sent back on the same connection; a data channel carries the controls as JSON
   ({style, strength, temporal, preserve_color}).
@@ -99,6 +100,7 @@ async def config(request: web.Request) -> web.Response:
         "temporal_on": state["engine"].temporal_on,
         "preserve_color": state["engine"].default_preserve_color,
         "max_upload_bytes": MAX_UPLOAD_BYTES,
+        "stamp": state["stamp"],
     })
 
 
@@ -263,12 +265,13 @@ async def _on_shutdown(app: web.Application) -> None:
     await asyncio.gather(*(_close_peer(state, pc) for pc in list(state["peers"])))
 
 
-def make_app(engine, styles: dict, codes: dict, token: str | None) -> web.Application:
+def make_app(engine, styles: dict, codes: dict, token: str | None, stamp: bool = False) -> web.Application:
     """The application: ``engine`` (serve.engine.Engine, started by the caller), ``styles`` {id: (name,
-    thumbnail image path)} and their encoded ``codes`` {id: (name, code)}, and the required ``token`` (None:
-    loopback only)."""
+    thumbnail image path)} and their encoded ``codes`` {id: (name, code)}, the required ``token`` (None:
+    loopback only) and ``stamp``: the page's measurement mode (it stamps the latency stamp into its camera
+    frames, and the engine copies it onto the output)."""
     app = web.Application(middlewares=[guard], client_max_size=MAX_UPLOAD_BYTES + 2**16)
-    app[KEY_APP] = {"engine": engine, "styles": styles, "codes": codes, "token": token,
+    app[KEY_APP] = {"engine": engine, "styles": styles, "codes": codes, "token": token, "stamp": stamp,
                     "thumbs": {}, "peers": {}, "tasks": set(), "uploads_made": 0}
     app.router.add_get("/", index)
     app.router.add_get("/favicon.ico", favicon)
