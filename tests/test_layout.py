@@ -1,6 +1,8 @@
 """The package's architecture holds: each room imports only what its docstring allows, and nothing cycles."""
+import argparse
 import ast
 import os
+import re
 
 from conftest import ROOT
 
@@ -97,3 +99,21 @@ def test_every_room_says_what_it_holds_and_may_import():
         if os.path.exists(init):
             doc = ast.get_docstring(ast.parse(open(init).read())) or ""
             assert "May import" in doc, f"vidstyle/{name}/__init__.py must say what it may import"
+
+
+def test_the_command_line_docstring_names_every_command():
+    from vidstyle.cli.main import build_parser
+
+    doc = ast.get_docstring(ast.parse(open(os.path.join(PKG, "cli", "__init__.py")).read())) or ""
+    listed = re.search(r"vidstyle \{([a-z,]+)\}", doc)
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert listed and listed.group(1).split(",") == list(sub.choices), (listed, list(sub.choices))
+
+
+def test_the_package_names_only_test_files_that_exist():
+    named = []
+    for path in modules():
+        for m in re.finditer(r"\btests/[\w/]+\.py\b", open(path).read()):
+            named.append((os.path.relpath(path, ROOT), m.group(0)))
+    missing = [f"{where} names {p}" for where, p in named if not os.path.exists(os.path.join(ROOT, p))]
+    assert not missing, "\n".join(missing)

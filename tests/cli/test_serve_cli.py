@@ -1,4 +1,5 @@
-"""`vidstyle serve` as a user runs it: a generated token off loopback, refused without it, a clean stop."""
+"""`vidstyle serve` as a user runs it: a generated token off loopback, refused without it, a clean stop on a signal
+(exit 128 + its number, as every command)."""
 import importlib.util
 import os
 import signal
@@ -10,10 +11,13 @@ from conftest import run_cli
 
 pytest.importorskip("aiortc", reason="needs the serve extra: pip install -e '.[serve]'")
 
+from browser_harness import start_server  # noqa: E402
+
 from vidstyle.cli.serve import _check_extra  # noqa: E402
 from vidstyle.errors import VidstyleError  # noqa: E402
-from vidstyle.serve.browser import start_server  # noqa: E402
 from vidstyle.styles import SAMPLES_DIR  # noqa: E402
+
+STYLE = os.path.join(SAMPLES_DIR, "painting_hokusai_great_wave_off_kanagawa.jpg")
 
 
 def status(url: str) -> int:
@@ -25,8 +29,7 @@ def status(url: str) -> int:
 
 
 def test_off_loopback_a_token_is_generated_printed_and_required():
-    style = os.path.join(SAMPLES_DIR, "painting_hokusai_great_wave_off_kanagawa.jpg")
-    proc, url = start_server(["--host", "0.0.0.0", "--model", "fast", "--precision", "fp32", "--style", style])
+    proc, url = start_server(["--host", "0.0.0.0", "--model", "fast", "--precision", "fp32", "--style", STYLE])
     try:
         token = url.split("?token=")[1]
         assert len(token) >= 20
@@ -39,7 +42,19 @@ def test_off_loopback_a_token_is_generated_printed_and_required():
         proc.wait(30)
         proc.drain.join(10)
     err = "".join(proc.lines)
-    assert proc.returncode == 0 and "stopped (SIGTERM)" in err and "Traceback" not in err, err
+    assert proc.returncode == 128 + signal.SIGTERM and "stopped (SIGTERM)" in err and "Traceback" not in err, err
+
+
+def test_ctrl_c_stops_it_cleanly_with_128_plus_the_signal_number():
+    proc, url = start_server(["--model", "fast", "--precision", "fp32", "--style", STYLE])
+    try:
+        assert status(url) == 200  # serving: start_server waited for the address line
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+        proc.drain.join(10)
+    err = "".join(proc.lines)
+    assert proc.returncode == 128 + signal.SIGINT and "stopped (SIGINT)" in err and "Traceback" not in err, err
 
 
 def test_bad_options_are_one_line_errors():

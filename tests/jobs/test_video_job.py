@@ -17,7 +17,8 @@ def test_one_runner_serves_several_jobs_and_each_keeps_its_file(tmp_path):
     first = stylize_video(src, str(tmp_path / "a.mp4"), opts, runner=runner)
     second = stylize_video(src, str(tmp_path / "b.mp4"), VideoOptions(strength=0.0, temporal="off", quiet=True),
                            runner=runner)
-    assert first.frames == second.frames == 10 and first.model == "fast (per-style network)"  # the default painting has its own
+    assert first.frames == second.frames == 10
+    assert first.model == "fast (per-style network)"  # the default painting has a network of its own
     for name in ("a.mp4", "b.mp4"):
         info = probe(str(tmp_path / name))
         assert info["frames"] == 10 and info["audio"] == "aac"

@@ -3,7 +3,9 @@ import asyncio
 import http.client
 import io
 import json
+import re
 import threading
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -59,7 +61,7 @@ def servers(engine):
     codes = {"b0": ("starry", engine.default_style)}
     styles = {"b0": ("starry", "samples/painting_van_gogh_the_starry_night_1889.jpg")}
     open_ = Served(make_app(engine, styles, {"b0": codes["b0"][1]}, None))
-    guarded = Served(make_app(engine, styles, {"b0": codes["b0"][1]}, TOKEN))
+    guarded = Served(make_app(engine, styles, {"b0": codes["b0"][1]}, TOKEN, stamp=True))
     yield open_, guarded
     open_.close()
     guarded.close()
@@ -78,7 +80,20 @@ def test_loopback_without_token_serves_the_page_but_not_other_host_names(servers
     assert open_.request("GET", "/static/app.js")[0] == 200
     config = json.loads(open_.request("GET", "/api/config")[2])
     assert config["styles"] == [{"id": "b0", "name": "starry"}] and config["max_upload_bytes"] == MAX_UPLOAD_BYTES
-    assert open_.request("GET", "/", headers={"Host": "attacker.example:8000"})[0] == 403  # DNS rebinding
+    assert config["stamp"] is False  # the latency stamp is a measurement mode (--stamp), off unless asked for
+    status, _, body = open_.request("GET", "/", headers={"Host": "attacker.example:8000"})  # DNS rebinding
+    assert status == 403 and b"Host header not allowed" in body and b"wrong or missing token" not in body, body
+
+
+def test_the_page_has_a_small_icon_of_its_own(servers):
+    open_, guarded = servers
+    href = re.search(r'<link rel="icon" href="([^"]+)"', open_.request("GET", "/")[2].decode())
+    assert href, "the page names no icon"
+    for path in (href.group(1), "/favicon.ico"):
+        status, headers, body = open_.request("GET", path)
+        assert status == 200 and headers["Content-Type"] == "image/svg+xml", (path, status)
+        assert ElementTree.fromstring(body).tag == "{http://www.w3.org/2000/svg}svg" and len(body) < 2000
+    assert guarded.request("GET", "/favicon.ico")[0] == 403  # behind the token like everything else
 
 
 def test_a_wrong_or_missing_token_is_refused_everywhere(servers):
@@ -95,7 +110,8 @@ def test_the_right_token_opens_the_page_and_sets_a_cookie_for_its_requests(serve
     status, headers, _ = guarded.request("GET", f"/?token={TOKEN}")
     assert status == 200 and "vidstyle_token=" in headers["Set-Cookie"] and "HttpOnly" in headers["Set-Cookie"]
     cookie = headers["Set-Cookie"].split(";")[0]
-    assert guarded.request("GET", "/api/config", headers={"Cookie": cookie})[0] == 200
+    status, _, body = guarded.request("GET", "/api/config", headers={"Cookie": cookie})
+    assert status == 200 and json.loads(body)["stamp"] is True  # this one was made with stamp=True
     status, headers, body = guarded.request("GET", "/api/thumb/b0", headers={"X-Vidstyle-Token": TOKEN})
     assert status == 200 and headers["Content-Type"] == "image/jpeg" and min(Image.open(io.BytesIO(body)).size) == 96
 

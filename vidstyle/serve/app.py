@@ -2,8 +2,9 @@
 
 Routes (all behind the token check when a token is set: ``?token=`` once, then a cookie, or the
 ``X-Vidstyle-Token`` header):
-- ``GET /``: the page; ``GET /static/...``: its script and style sheet.
-- ``GET /api/config``: styles [{id, name}], features, limits. ``GET /api/thumb/{id}``: a JPEG thumbnail.
+- ``GET /``: the page; ``GET /static/...``: its script, style sheet and icon (also ``GET /favicon.ico``).
+- ``GET /api/config``: styles [{id, name}], features, limits, the latency stamp's mode.
+  ``GET /api/thumb/{id}``: a JPEG thumbnail.
 - ``POST /api/offer`` {sdp, type} -> {sdp, type, stream}: a WebRTC answer (aiortc); the browser's video
   track is stylized and sent back on the same connection; a data channel carries the controls as JSON
   ({style, strength, temporal, preserve_color}).
@@ -24,7 +25,7 @@ from aiortc.mediastreams import MediaStreamError
 from PIL import Image
 
 from ..errors import VidstyleError
-from .guard import MAX_UPLOAD_BYTES, decode_style_image, is_loopback, token_ok
+from .guard import MAX_UPLOAD_BYTES, decode_style_image, refusal
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 COOKIE = "vidstyle_token"
@@ -67,14 +68,13 @@ def _json_error(status: int, message: str) -> web.Response:
 
 @web.middleware
 async def guard(request: web.Request, handler):
-    """403 without the right token (or, with no token, for a Host header that is not loopback: DNS
-    rebinding); a right ``?token=`` sets the cookie so the page's own requests carry it."""
+    """403 naming the reason (see guard.refusal: a wrong or missing token, or without a token a Host header
+    that is not loopback); a right ``?token=`` sets the cookie so the page's own requests carry it."""
     token = request.app[KEY_APP]["token"]
     given = request.query.get("token") or request.headers.get("X-Vidstyle-Token") or request.cookies.get(COOKIE)
-    allowed = token_ok(token, given) if token else is_loopback(request.host)
-    if not allowed:
-        return web.Response(status=403, text="vidstyle: wrong or missing token: open the address that "
-                            "`vidstyle serve` printed (it ends in ?token=...)\n")
+    reason = refusal(token, given, request.host)
+    if reason:
+        return web.Response(status=403, text=f"vidstyle: {reason}\n")
     response = await handler(request)
     if token and request.query.get("token"):
         response.set_cookie(COOKIE, token, httponly=True, samesite="Strict")
@@ -83,6 +83,11 @@ async def guard(request: web.Request, handler):
 
 async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(os.path.join(STATIC, "index.html"), headers={"Cache-Control": "no-store"})
+
+
+async def favicon(request: web.Request) -> web.FileResponse:
+    """The page's icon (an SVG) also at /favicon.ico, where browsers look for it on pages that name none."""
+    return web.FileResponse(os.path.join(STATIC, "favicon.svg"), headers={"Content-Type": "image/svg+xml"})
 
 
 async def config(request: web.Request) -> web.Response:
@@ -95,6 +100,7 @@ async def config(request: web.Request) -> web.Response:
         "temporal_on": state["engine"].temporal_on,
         "preserve_color": state["engine"].default_preserve_color,
         "max_upload_bytes": MAX_UPLOAD_BYTES,
+        "stamp": state["stamp"],
     })
 
 
@@ -207,9 +213,14 @@ async def offer(request: web.Request) -> web.Response:
         desc = RTCSessionDescription(sdp=str(params["sdp"]), type=str(params["type"]))
     except (ValueError, KeyError, TypeError):
         return _json_error(400, "expected a JSON WebRTC offer {sdp, type}")
-    pc, engine = RTCPeerConnection(), state["engine"]
-    out = StylizedTrack(asyncio.get_running_loop())
-    stream = engine.open_stream(out.put_threadsafe)
+    pc, engine, loop = RTCPeerConnection(), state["engine"], asyncio.get_running_loop()
+    out, channels = StylizedTrack(loop), []
+
+    def on_error(message: str) -> None:  # from the inference thread: this browser's stream has ended
+        loop.call_soon_threadsafe(lambda: state["tasks"].add(asyncio.ensure_future(
+            _end_peer(state, pc, channels, message))))
+
+    stream = engine.open_stream(out.put_threadsafe, on_error)
     state["peers"][pc] = stream
 
     @pc.on("track")
@@ -220,6 +231,8 @@ async def offer(request: web.Request) -> web.Response:
 
     @pc.on("datachannel")
     def on_datachannel(channel):
+        channels.append(channel)
+
         @channel.on("message")
         def on_message(message):
             error = apply_control(state, stream, message if isinstance(message, str) else "")
@@ -238,6 +251,15 @@ async def offer(request: web.Request) -> web.Response:
         return _json_error(400, f"bad WebRTC offer: {type(e).__name__}: {str(e)[:120]}")
     return web.json_response({"sdp": pc.localDescription.sdp, "type": pc.localDescription.type,
                               "stream": stream.sid})
+
+
+async def _end_peer(state: dict, pc, channels: list, message: str) -> None:
+    """Tell the browser why its stream ended (on its data channel, if open), then close its connection."""
+    for channel in channels:
+        if channel.readyState == "open":
+            channel.send(json.dumps({"error": message, "ended": True}))
+    await asyncio.sleep(0.2)  # let the message leave before the connection closes
+    await _close_peer(state, pc)
 
 
 async def _close_peer(state: dict, pc) -> None:
@@ -259,14 +281,16 @@ async def _on_shutdown(app: web.Application) -> None:
     await asyncio.gather(*(_close_peer(state, pc) for pc in list(state["peers"])))
 
 
-def make_app(engine, styles: dict, codes: dict, token: str | None) -> web.Application:
+def make_app(engine, styles: dict, codes: dict, token: str | None, stamp: bool = False) -> web.Application:
     """The application: ``engine`` (serve.engine.Engine, started by the caller), ``styles`` {id: (name,
-    thumbnail image path)} and their encoded ``codes`` {id: (name, code)}, and the required ``token`` (None:
-    loopback only)."""
+    thumbnail image path)} and their encoded ``codes`` {id: (name, code)}, the required ``token`` (None:
+    loopback only) and ``stamp``: the page's measurement mode (it stamps the latency stamp into its camera
+    frames, and the engine copies it onto the output)."""
     app = web.Application(middlewares=[guard], client_max_size=MAX_UPLOAD_BYTES + 2**16)
-    app[KEY_APP] = {"engine": engine, "styles": styles, "codes": codes, "token": token,
+    app[KEY_APP] = {"engine": engine, "styles": styles, "codes": codes, "token": token, "stamp": stamp,
                     "thumbs": {}, "peers": {}, "tasks": set(), "uploads_made": 0}
     app.router.add_get("/", index)
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_static("/static/", STATIC)
     app.router.add_get("/api/config", config)
     app.router.add_get("/api/thumb/{sid}", thumb)

@@ -22,7 +22,7 @@ import numpy as np
 from ..live.stamp import CELL as STAMP_CELL
 from ..live.stamp import COLS, ROWS, read_stamp
 from ..pipelines.frames import finish_frame, processing_size
-from ..runtime.stages import Worker, join_all
+from ..runtime.stages import Latest, Worker, join_all
 
 log = logging.getLogger("vidstyle")
 KEEP = 300  # latency samples kept per stream
@@ -41,9 +41,9 @@ def percentiles_ms(seconds) -> tuple[float, float]:
 class Stream:
     """One browser's stream: the controls it asks for (``style`` (name, code), ``strength``, ``temporal_on``,
     ``preserve_color``; set from any thread, taken by the inference thread before each frame), its own
-    ``state``, its uploads (upload id -> (name, code)), the newest unprocessed frame (``pending``, with its
-    arrival time), counters (``refused``: frames outside MIN_SIDE..MAX_SIDE) and ``error``, the message that
-    ended it (None while it runs)."""
+    ``state``, its uploads (upload id -> (name, code)), the newest unprocessed frame with its arrival time
+    (``pending``: a latest-wins slot, which counts the frames it dropped), counters (``refused``: frames
+    outside MIN_SIDE..MAX_SIDE) and ``error``, the message that ended it (None while it runs)."""
 
     def __init__(self, sid: str, state, on_output, on_error=None):
         self.sid, self.state, self.on_output, self.on_error = sid, state, on_output, on_error
@@ -51,10 +51,14 @@ class Stream:
         self.strength, self.preserve_color = state.strength, state.preserve_color
         self.temporal_on = state.temporal_on
         self.uploads: dict[str, tuple] = {}
-        self.pending, self.t_pending = None, 0.0
-        self.frames = self.dropped = self.refused = 0
+        self.pending = Latest()
+        self.frames = self.refused = 0
         self.error: str | None = None
         self.latencies: collections.deque = collections.deque(maxlen=KEEP)  # arrival -> output handed over, s
+
+    @property
+    def dropped(self) -> int:
+        return self.pending.dropped
 
     @property
     def temporal(self):
@@ -81,7 +85,7 @@ class Engine:
         self.runner, self.template = stylizer.runner, stylizer.state
         self.make_temporal, self.temporal_on = make_temporal, temporal_on
         self.lock = self.runner.lock  # held while the runner runs (inference or style encoding)
-        self.cond = threading.Condition()
+        self.wake = threading.Event()  # set when a frame arrives or the engine stops
         self.streams: dict[str, Stream] = {}
         self.stop_event = threading.Event()
         self._ids, self._turn = itertools.count(1), 0
@@ -97,8 +101,7 @@ class Engine:
 
     def stop(self) -> None:
         self.stop_event.set()
-        with self.cond:
-            self.cond.notify_all()
+        self.wake.set()
         join_all([self.worker], raise_error=False)
 
     def encode_style(self, style) -> tuple:
@@ -110,37 +113,30 @@ class Engine:
         state = self.template.fork(self.make_temporal() if self.make_temporal else None)
         s = Stream(f"s{next(self._ids)}", state, on_output, on_error)
         s.temporal_on = self.temporal_on and state.temporal is not None
-        with self.cond:
-            self.streams[s.sid] = s
+        self.streams[s.sid] = s
         return s
 
     def close_stream(self, s: Stream) -> None:
-        with self.cond:
-            self.streams.pop(s.sid, None)
+        self.streams.pop(s.sid, None)
 
     def submit(self, s: Stream, frame) -> None:
         """Hand over a stream's newest frame; an unprocessed older one is dropped (counted). A stream that has
         failed takes no more frames."""
-        with self.cond:
-            if s.error is not None:
-                return
-            if s.pending is not None:
-                s.dropped += 1
-            s.pending, s.t_pending = frame, time.monotonic()
-            self.cond.notify()
+        if s.error is None:
+            s.pending.put((frame, time.monotonic()))
+            self.wake.set()
 
     def _next(self):
         """The next stream with a pending frame after the last one served (round robin): (stream, frame, t)."""
-        with self.cond:
-            while not self.stop_event.is_set():
-                ready = [s for s in self.streams.values() if s.pending is not None]
-                if ready:
-                    order = sorted(ready, key=lambda s: (int(s.sid[1:]) <= self._turn, int(s.sid[1:])))
-                    s = order[0]
+        while not self.stop_event.is_set():
+            self.wake.clear()  # before looking: a frame that arrives while we look sets it again
+            order = sorted(list(self.streams.values()), key=lambda s: (int(s.sid[1:]) <= self._turn, int(s.sid[1:])))
+            for s in order:
+                item = s.pending.get(timeout=0)
+                if item is not None:
                     self._turn = int(s.sid[1:])
-                    frame, t, s.pending = s.pending, s.t_pending, None
-                    return s, frame, t
-                self.cond.wait(0.1)
+                    return s, *item
+            self.wake.wait(0.1)
         return None
 
     def _loop(self) -> None:

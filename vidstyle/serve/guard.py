@@ -1,4 +1,5 @@
-"""Access token and uploaded style images: the checks ``vidstyle serve`` makes before anything else runs.
+"""Access token, Host header and uploaded style images: the checks ``vidstyle serve`` makes before anything else
+runs.
 
 A token is required whenever the server listens on anything but the loopback interface (one is generated
 when none is given). Uploads are size-limited before they are read whole and decoded by Pillow with a pixel
@@ -56,6 +57,20 @@ def token_ok(expected: str | None, given: str | None) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
+def refusal(token: str | None, given: str | None, host: str) -> str | None:
+    """Why a request is refused, as one line for the 403 answer, or None when it may go on. With a ``token``,
+    ``given`` must match it; without one (loopback only), the Host header must name this machine, so that a web
+    page elsewhere cannot reach the server through a DNS name that points at 127.0.0.1 (DNS rebinding)."""
+    if token is not None:
+        if token_ok(token, given):
+            return None
+        return "wrong or missing token: open the address that `vidstyle serve` printed (it ends in ?token=...)"
+    if is_loopback(host):
+        return None
+    return (f"Host header not allowed ({host[:80]!r}): without --token this server answers only requests addressed "
+            "to 127.0.0.1, [::1] or localhost (a guard against DNS rebinding)")
+
+
 def decode_style_image(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Uploaded bytes -> RGB uint8 (H, W, 3). Raises a one-line VidstyleError for an empty, oversized,
     undecodable, truncated, too small or too large (in pixels, checked before decoding) image."""
@@ -75,8 +90,10 @@ def decode_style_image(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES, max_pixel
                 rgb = np.asarray(im.convert("RGB"))
     except VidstyleError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise VidstyleError(f"not an image this server reads ({', '.join(FORMATS)}): {type(e).__name__}") from None
-    except (OSError, ValueError, SyntaxError, EOFError) as e:
-        raise VidstyleError(f"the image is damaged or truncated ({type(e).__name__})") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # far beyond MAX_PIXELS: said on opening
+        raise VidstyleError(f"the image has too many pixels; the limit is {max_pixels / 1e6:.0f} megapixels") from None
+    except UnidentifiedImageError:
+        raise VidstyleError(f"not an image this server reads ({', '.join(FORMATS)})") from None
+    except (OSError, ValueError, SyntaxError, EOFError):
+        raise VidstyleError("the image is damaged or truncated") from None
     return rgb

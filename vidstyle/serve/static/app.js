@@ -1,7 +1,8 @@
-// The vidstyle page: the camera goes to the server over WebRTC (with a latency stamp drawn into each frame's
-// corner), the stylized video comes back on the same connection, the controls travel on a data channel.
-// Latency = the time the stylized frame is due on screen (requestVideoFrameCallback's expectedDisplayTime)
-// minus the time stamped into the camera frame it was made from; the server copies the stamp across.
+// The vidstyle page: the camera goes to the server over WebRTC, the stylized video comes back on the same
+// connection, the controls travel on a data channel. In measurement mode (`vidstyle serve --stamp`) a latency
+// stamp is drawn into each camera frame's corner and the server copies it across: latency = the time the
+// stylized frame is due on screen (requestVideoFrameCallback's expectedDisplayTime) minus the time stamped into
+// the camera frame it was made from.
 "use strict";
 const $ = (id) => document.getElementById(id);
 const now = () => performance.timeOrigin + performance.now();
@@ -162,8 +163,8 @@ function stats(since) {
 function showReadout() {
   const s = stats();
   const latency = s.stamped ? `capture→display p50 ${s.p50.toFixed(0)} ms p95 ${s.p95.toFixed(0)} ms` : "no latency stamp";
-  $("readout").textContent = state.status === "playing"
-    ? `${s.fps.toFixed(1)} fps · ${latency} · ${s.width}×${s.height}` : state.status;
+  const parts = [`${s.fps.toFixed(1)} fps`, ...(state.config.stamp ? [latency] : []), `${s.width}×${s.height}`];
+  $("readout").textContent = state.status === "playing" ? parts.join(" · ") : state.status;
 }
 
 // The output frame now on screen, as a PNG data URL, with the stamp it carries.
@@ -250,6 +251,8 @@ async function main() {
     $("temporal").disabled = !config.features.temporal;
     $("colour-control").hidden = !config.features.preserve_color;
     $("colour").value = config.preserve_color || "";
+    $("stamp-control").hidden = !config.stamp;
+    $("stamp").checked = config.stamp;
     wireControls();
     setInterval(showReadout, 500);
     await connect(await startCamera());

@@ -1,6 +1,7 @@
-"""Drive the page in a real browser: a headless Chromium (the system's, e.g. Debian's ``chromium``; never a
-downloaded one) with a fake camera fed from a generated clip, through Playwright. Used by the browser test
-(``tests/serve/test_browser.py``) and ``scripts/serve-bench``.
+"""Drive the ``vidstyle serve`` page in a real browser: a headless Chromium (the system's, e.g. Debian's
+``chromium``; never a downloaded one) with a fake camera fed from a generated clip, through Playwright. Used by
+the browser test (``tests/serve/test_serve_browser.py``), the command-line test of ``serve`` and
+``scripts/serve-bench``; the Playwright browser is passed in.
 """
 from __future__ import annotations
 
@@ -19,9 +20,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ..errors import VidstyleError
-from ..media.images import load_image
-from ..styles import SAMPLES_DIR
+from vidstyle.media.images import load_image
+from vidstyle.styles import SAMPLES_DIR
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CLIP_PHOTO = "photo_chameleon.jpg"
@@ -82,19 +82,23 @@ def start_server(extra: list[str], timeout: float = 60.0) -> tuple[subprocess.Po
             proc.drain.start()
             return proc, m.group(1)
     proc.kill()
-    raise VidstyleError(f"vidstyle serve did not start: {''.join(lines)[-500:]}")
+    raise RuntimeError(f"vidstyle serve did not start: {''.join(lines)[-500:]}")
 
 
-def open_page(browser, url: str, timeout_s: float = 30.0):
-    """A new page (own context) at ``url``, once its stylized video plays; raises naming the page's status."""
+def open_page(browser, url: str, timeout_s: float = 30.0, failures: list | None = None):
+    """A new page (own context) at ``url``, once its stylized video plays; raises naming the page's status.
+    ``failures``: a list that collects, from the start, every answer of 400 or more and every console error."""
     page = browser.new_context().new_page()
+    if failures is not None:
+        page.on("response", lambda r: r.status >= 400 and failures.append(f"{r.status} {r.url}"))
+        page.on("console", lambda m: m.type == "error" and failures.append(f"console: {m.text}"))
     page.goto(url)
     try:
         page.wait_for_function("window.vidstyle && vidstyle.state.status === 'playing' && "
                                "document.getElementById('output').videoWidth > 0", timeout=timeout_s * 1000)
     except Exception:
         status = page.evaluate("window.vidstyle ? vidstyle.state.status : 'no page script'")
-        raise VidstyleError(f"the page did not play within {timeout_s:.0f} s: {status}") from None
+        raise RuntimeError(f"the page did not play within {timeout_s:.0f} s: {status}") from None
     return page
 
 
