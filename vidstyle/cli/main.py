@@ -6,6 +6,7 @@ import logging
 import signal
 import sys
 
+from .. import __version__
 from ..errors import VidstyleError
 from . import args, bench, eval, export, file, image, serve, styles, train, webcam
 
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap = args.Parser(prog="vidstyle", description="Stylize videos, images and cameras with any painting.",
                                  epilog=EXAMPLES, formatter_class=args.Formatter)
     ap.add_argument("--debug", action="store_true", help="show tracebacks")
+    ap.add_argument("--version", action="version", version=f"vidstyle {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for command in COMMANDS:
