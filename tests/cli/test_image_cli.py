@@ -1,0 +1,18 @@
+"""``vidstyle image``: what --model auto paints stills with, and how the summary names it."""
+import numpy as np
+from conftest import run_cli
+from PIL import Image
+
+
+def test_auto_paints_stills_with_adain_on_a_cpu(tmp_path):
+    rgb = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    Image.fromarray(rgb).save(tmp_path / "in.png")
+    r = run_cli("image", str(tmp_path / "in.png"), str(tmp_path / "out.png"), "--device", "cpu")
+    assert r.returncode == 0, r.stderr
+    assert "model adain," in r.stderr
+    assert Image.open(tmp_path / "out.png").size == (64, 48)
+
+
+def test_image_help_says_what_auto_picks():
+    r = run_cli("image", "--help")
+    assert "default auto: adain on every device" in " ".join(r.stdout.split())
