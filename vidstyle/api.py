@@ -15,9 +15,10 @@ import os
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 from .errors import VidstyleError
-from .media.images import load_image
+from .media.images import load_image, to_rgb
 from .models import registry
 from .models.colour import MODES as COLOUR_MODES
 from .models.colour import keep_chroma, match_colours
@@ -280,7 +281,7 @@ class Stylizer:
             path = str(style) if style is not None else default_style()
             rgb, name = load_image(path), os.path.basename(path)
         else:
-            rgb, name = np.asarray(style.convert("RGB") if hasattr(style, "convert") else style), "array"
+            rgb, name = (to_rgb(style) if isinstance(style, Image.Image) else np.asarray(style)), "array"
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise VidstyleError(f"style must be an RGB uint8 image (H, W, 3), got {rgb.dtype} {rgb.shape}")
         return rgb, name

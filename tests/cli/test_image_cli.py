@@ -1,7 +1,9 @@
 """``vidstyle image``: what --model auto paints stills with, and how the summary names it."""
 import numpy as np
 from conftest import run_cli
+from media_files import png_claiming
 from PIL import Image
+from test_bad_input import assert_one_line_error
 
 
 def test_auto_paints_stills_with_adain_on_a_cpu(tmp_path):
@@ -16,3 +18,10 @@ def test_auto_paints_stills_with_adain_on_a_cpu(tmp_path):
 def test_image_help_says_what_auto_picks():
     r = run_cli("image", "--help")
     assert "default auto: adain on every device" in " ".join(r.stdout.split())
+
+
+def test_a_decompression_bomb_is_one_line_and_leaves_nothing(tmp_path):
+    (tmp_path / "huge.png").write_bytes(png_claiming(20000, 20000))
+    r = run_cli("image", str(tmp_path / "huge.png"), str(tmp_path / "out.png"))
+    assert_one_line_error(r, "input image is too large", "huge.png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["huge.png"]
