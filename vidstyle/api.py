@@ -28,7 +28,7 @@ from .runtime.memory import RESERVE, available_bytes
 from .runtime.tensors import pad_to_multiple, resize_short
 from .runtime.tiles import run_tiled, split
 from .runtime.transfer import FrameIO
-from .styles import StyleCache, default_style, image_key, mix_weights
+from .styles import StyleCache, default_style, image_key, mix_weights, style_file
 
 log = logging.getLogger("vidstyle")
 STYLE_SHORT_SIDE = 512
@@ -67,7 +67,8 @@ class StyleCode(tuple):
 class Stylizer:
     """Style transfer with one network and a current style.
 
-    style: image path, RGB uint8 array or PIL image (default: the bundled Starry Night).
+    style: image path, style library name, bundled painting ('starry', 'wave', 'kandinsky'), RGB uint8 array or
+    PIL image (default: the bundled Starry Night).
     model: a registry name or 'auto'; device: 'auto', 'cpu', 'cuda'; precision: 'auto', 'fp32', 'fp16', 'bf16'.
     strength: style strength alpha in [0, 1]; size: processing short side in pixels (None = the input's).
     temporal_stats: EMA weight in [0, 1) of the content statistics across consecutive calls (video; 0 = off),
@@ -278,7 +279,7 @@ class Stylizer:
     def _style_image(self, style) -> tuple[np.ndarray, str]:
         """Style (path, array or PIL image; None = default) -> (RGB uint8 (H, W, 3), name)."""
         if style is None or isinstance(style, (str, os.PathLike)):
-            path = str(style) if style is not None else default_style()
+            path = default_style() if style is None else style_file(str(style)) or str(style)
             rgb, name = load_image(path), os.path.basename(path)
         else:
             rgb, name = (to_rgb(style) if isinstance(style, Image.Image) else np.asarray(style)), "array"

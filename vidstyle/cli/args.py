@@ -74,7 +74,8 @@ def add_model_options(p: argparse.ArgumentParser, style_help: str = "style image
                       "Starry Night)", multi_style: bool = False, auto_model: str = AUTO_MODEL) -> None:
     """--style, --strength, --model, --preserve-color, --size, --device, --precision; ``auto_model`` says what
     --model auto picks for this command."""
-    style_help += "; an image, a library name (`vidstyle styles`), random, group:K, or a mix, e.g. a.jpg:0.7,b.jpg:0.3"
+    style_help += ("; an image file, a library name (`vidstyle styles`), a bundled painting (starry, wave, kandinsky), "
+                   "random, group:K, or a mix, e.g. starry:0.7,my.jpg:0.3")
     if multi_style:  # resolved by the command (style_values): group:K there gives the whole group
         p.add_argument("--style", nargs="+", metavar="STYLE", help=style_help)
     else:

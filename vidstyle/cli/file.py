@@ -7,9 +7,9 @@ import sys
 from . import args
 
 EXAMPLES = """examples:
-  vidstyle file in.mp4 out.mp4 --style starry.jpg
-  vidstyle file in.mp4 out.mp4 --style starry.jpg --strength 0.7 --size 480
-  vidstyle file in.mp4 out.mp4 --style monet:0.5,starry.jpg:0.5   # a library style mixed with a file
+  vidstyle file in.mp4 out.mp4 --style starry          # a bundled painting: starry, wave, kandinsky
+  vidstyle file in.mp4 out.mp4 --style my_art.jpg --strength 0.7 --size 480
+  vidstyle file in.mp4 out.mp4 --style monet:0.5,wave:0.5   # a library style mixed with a bundled painting
   vidstyle file in.mp4 out.webm --model adain --temporal off --overwrite
   vidstyle file in.mp4 out.mp4 --preserve-color match   # style colours matched to the first frame
   vidstyle file in.mp4 out.mp4 --model saved_models/mosaic.pth --preserve-color luma

@@ -13,14 +13,15 @@ DESCRIPTION = f"""Stylize a still image. Unless --model says otherwise, stills a
 device: sharper and more painted than fast, at a few seconds a photo on a CPU. Images too large to
 stylize whole in the free memory go in tiles (--tile)."""
 EXAMPLES = """examples:
-  vidstyle image photo.jpg painted.png --style samples/painting_hokusai_great_wave_off_kanagawa.jpg
-  vidstyle image photo.jpg painted.jpg --model adain --strength 0.8
-  vidstyle image photo.jpg mixed.jpg --style starry.jpg:0.7,wave.jpg:0.3   # a style mix (or library names)
-  vidstyle image photo.jpg any.jpg --style random                  # a style of your library (vidstyle styles)
-  vidstyle image photo_4k.jpg painted.png --model adain --tile 512  # in 512 px tiles (4K in under 4 GiB)
-  vidstyle image photo.jpg painted.jpg --preserve-color luma     # the photo's colours (or: match)
-  vidstyle image photo.jpg candy.jpg --model saved_models/candy.pth   # a fast_neural_style checkpoint
-  vidstyle image photo.jpg best.jpg --model adain --optimize --steps 300   # Gatys et al. from adain (slow)
+  vidstyle image photo.jpg painted.png --style wave            # a bundled painting: starry, wave, kandinsky
+  vidstyle image photo.jpg painted.jpg --style my_art.jpg --strength 0.8
+  vidstyle image photo.jpg quick.jpg --model fast              # the video model: faster, softer
+  vidstyle image photo.jpg mixed.jpg --style starry:0.7,my_art.jpg:0.3   # a style mix (or library names)
+  vidstyle image photo.jpg any.jpg --style random              # a style of your library (vidstyle styles)
+  vidstyle image photo_4k.jpg painted.png --tile 512           # in 512 px tiles (4K in under 4 GiB)
+  vidstyle image photo.jpg painted.jpg --preserve-color luma   # the photo's colours (or: match)
+  vidstyle image photo.jpg candy.jpg --model candy.pth         # a fast_neural_style checkpoint
+  vidstyle image photo.jpg best.jpg --optimize --steps 300     # Gatys et al. from adain (slow)
 """
 
 

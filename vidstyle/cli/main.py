@@ -12,9 +12,9 @@ from . import args, bench, eval, export, file, image, serve, styles, train, webc
 
 COMMANDS = (file, image, webcam, serve, styles, bench, eval, export, train)
 EXAMPLES = """examples:
-  vidstyle file in.mp4 out.mp4 --style starry.jpg
-  vidstyle image photo.jpg painted.png --style samples/painting_hokusai_great_wave_off_kanagawa.jpg
-  vidstyle webcam --style starry.jpg --virtual-cam
+  vidstyle file in.mp4 out.mp4 --style starry
+  vidstyle image photo.jpg painted.png --style wave
+  vidstyle webcam --style starry kandinsky --virtual-cam
   vidstyle serve --host 0.0.0.0
   vidstyle styles
   vidstyle bench --model fast --size 360 720 --temporal flow
