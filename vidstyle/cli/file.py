@@ -1,4 +1,4 @@
-"""``vidstyle file IN OUT``: stylize a video file, keeping its timing and sound."""
+"""``vidstyle file IN OUT``: stylize a video file, keeping its timing, sound and metadata."""
 from __future__ import annotations
 
 import argparse
@@ -34,6 +34,8 @@ def register(sub) -> None:
                    help="decode on the GPU (NVDEC); auto: on CUDA runs, where the machine can (default auto)")
     p.add_argument("--encoder", choices=["auto", "x264", "nvenc"], default="auto",
                    help="H.264 encoder; auto: NVENC on CUDA runs where it opens, else x264 (default auto)")
+    p.add_argument("--strip-metadata", action="store_true", help="do not copy the input's metadata (title, comment, "
+                   "artist, creation time, language, ...; copied by default, so attributions are kept)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
     p.set_defaults(func=run)
@@ -61,7 +63,8 @@ def run(a: argparse.Namespace) -> int:
         in_flight = (QUEUE_BATCHES * 3 + 1) * batch * 3 * (info.width * info.height + out_w * out_h)
         args.check_memory(stylizer, info.height, info.width, batch, extra=in_flight)
         sink = VideoFileSink(a.output, info, a.out_size, crf=a.crf, preset=a.preset, audio_stream=source.audio_stream,
-                             encoder=pick_encoder(a.encoder, device))
+                             encoder=pick_encoder(a.encoder, device),
+                             metadata=None if a.strip_metadata else source.metadata())
     except BaseException:
         source.close()
         raise
