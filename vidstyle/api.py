@@ -254,8 +254,13 @@ class Stylizer:
 
     @property
     def model_label(self) -> str:
-        """The model's name, marked when the current style has its own network (or the model is one)."""
-        own = self.per_style or getattr(self.style_code, "net", "")
+        """The model's name, marked when a per-style network paints the current style (the model is one, or the
+        style has its own; with preserve_color 'match', the colour-matched style's network once one is made)."""
+        code = self.style_code
+        matched = self._matched if self._preserve_color == "match" else None
+        if matched is not None and matched[0] is code and matched[1] is not None:
+            code = matched[1]
+        own = self.per_style or getattr(code, "net", "")
         return self.model_name + (" (per-style network)" if own else "")
 
     def _autocast(self):
