@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import os
 import signal
 import sys
 
@@ -57,6 +59,15 @@ def handle_signals() -> None:
             signal.signal(getattr(signal, name), _interrupt)
 
 
+def os_error(e: OSError, output: str | None) -> str:
+    """One line for a failed system call: a full disk names the output being written, others their file."""
+    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        where = f" while writing {output}" if output else ""
+        return f"the disk is full{where} ({e.strerror}): free some space or write elsewhere"
+    what = e.strerror or os.strerror(e.errno)
+    return f"{what}: {e.filename}" if e.filename else what
+
+
 def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if a.debug else logging.WARNING, format="vidstyle: %(message)s")
@@ -75,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # noqa: BLE001 - an unexpected failure still gets one line (--debug shows more)
         if a.debug:
             raise
+        if isinstance(e, OSError) and e.errno:  # a full disk, an I/O error: what the system said
+            print(f"vidstyle: error: {os_error(e, getattr(a, 'output', None))}", file=sys.stderr)
+            return 1
         msg = str(e).splitlines()[0] if str(e) else ""
         print(f"vidstyle: error: {type(e).__name__}: {msg} (run with --debug for details)", file=sys.stderr)
         return 1
