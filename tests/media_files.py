@@ -1,6 +1,8 @@
 """Small real media files for tests, written with PyAV: video with audio, odd sizes, VFR, rotation."""
 from __future__ import annotations
 
+import struct
+import zlib
 from fractions import Fraction
 
 import av
@@ -83,3 +85,10 @@ def probe(path: str) -> dict:
                 "audio": audio.codec_context.name if audio else None,
                 "audio_duration": float(audio.duration * audio.time_base) if audio and audio.duration else None}
     return info
+
+
+def png_claiming(w: int, h: int) -> bytes:
+    """A PNG whose header states w x h pixels (8-bit RGB), with no image data: opening it reads only the header."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IEND", b"")

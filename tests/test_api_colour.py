@@ -101,3 +101,17 @@ def test_match_with_a_per_style_network_keeps_the_colours_with_luma(tmp_path, ca
     assert [r.getMessage() for r in caplog.records].count(
         "preserve-color match: its style is in the network, so the content's colours are kept with luma instead") == 1
     assert float((ycc(out)[1:] - ycc(content)[1:]).abs().max()) < 0.5
+
+
+def test_the_label_names_the_network_that_made_the_output(st):
+    content = photo("photo_coffee.jpg", 64)
+    st.set_style(STARRY)  # a painting with its own per-style network
+    st.preserve_color = None
+    st(content)
+    assert st.model_label == "fast (per-style network)"
+    st.preserve_color = "match"  # a colour-matched copy is a new image: the model's own network paints it
+    st(content)
+    assert st.model_label == "fast"
+    st.preserve_color = "luma"
+    st(content)
+    assert st.model_label == "fast (per-style network)"

@@ -27,14 +27,14 @@ def _runner_field(name: str, doc: str) -> property:
 class Stylizer:
     """Style transfer with one network and a current style.
 
-    style: image path, RGB uint8 array or PIL image, or a list of (style, weight) pairs (default: the bundled
-    Starry Night). model: a registry name or 'auto'; device: 'auto', 'cpu', 'cuda'; precision: 'auto',
-    'fp32', 'fp16', 'bf16'. strength: style strength alpha in [0, 1]; size: processing short side in pixels
-    (None = the input's). temporal_stats: EMA weight in [0, 1) of the content statistics across consecutive
-    calls (video; 0 = off), for models that normalize content features (``reset_temporal()`` between clips;
-    ``smooth_stats`` switches it off and on). compile, tile, tile_overlap: see ``ModelRunner``.
-    preserve_color: None, 'luma' or 'match' (see ``StreamState.preserve_color``); a per-style model (a
-    fast_neural_style ``.pth``) ignores ``style``.
+    style: image path, style library name, bundled painting ('starry', 'wave', 'kandinsky'), RGB uint8 array or
+    PIL image, or a list of (style, weight) pairs (default: the bundled Starry Night). model: a registry name
+    or 'auto'; device: 'auto', 'cpu', 'cuda'; precision: 'auto', 'fp32', 'fp16', 'bf16'. strength: style
+    strength alpha in [0, 1]; size: processing short side in pixels (None = the input's). temporal_stats: EMA
+    weight in [0, 1) of the content statistics across consecutive calls (video; 0 = off), for models that
+    normalize content features (``reset_temporal()`` between clips; ``smooth_stats`` switches it off and on).
+    compile, tile, tile_overlap: see ``ModelRunner``. preserve_color: None, 'luma' or 'match' (see
+    ``StreamState.preserve_color``); a per-style model (a fast_neural_style ``.pth``) ignores ``style``.
     """
 
     def __init__(self, style=None, model: str = "auto", device: str = "auto", precision: str = "auto",
@@ -55,6 +55,7 @@ class Stylizer:
     dtype = _runner_field("dtype", "The run's precision (a torch dtype).")
     model_name = _runner_field("model_name", "The model's registry name or weights file.")
     per_style = _runner_field("per_style", "True for a per-style network (its style is in its weights).")
+    trained = _runner_field("trained", "False where the model has no weights (its output is not stylized).")
     net = _runner_field("net", "The model's own network.")
     cache = _runner_field("cache", "The style-code cache.")
     tile = _runner_field("tile", "Tile side: 'auto', 0 (off) or pixels.")
@@ -65,7 +66,7 @@ class Stylizer:
     @property
     def model_label(self) -> str:
         """The model's name, marked when the current style has its own network (or the model is one)."""
-        return self.runner.model_label(self.style_code)
+        return self.runner.model_label(self.state)
 
     def encode_style(self, style=None) -> tuple[str, StyleCode]:
         """(name, code) of a style image (path, array or PIL image; None = default) or mix (a list of pairs)."""

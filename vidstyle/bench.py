@@ -2,6 +2,7 @@
 per model x resolution x backend (PyTorch, or onnxruntime on the exported ``fast``) x precision."""
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import time
@@ -16,6 +17,9 @@ from .errors import VidstyleError
 from .runtime.device import cpu_has_bf16, machine, resolve_device
 
 BACKENDS = ("torch", "onnxruntime")
+ROUNDS = 3  # interleaved rounds of timings (the rows give their median)
+DISAGREE = 1.5  # rounds whose fastest is more than this many times their slowest disagree
+log = logging.getLogger("vidstyle")
 
 
 def frame_size(short: int, aspect: Fraction = Fraction(16, 9)) -> tuple[int, int]:
@@ -137,11 +141,12 @@ def bench_precisions(device: torch.device, asked: list[str] | None = None) -> li
 
 def run_bench(models: list[str], sizes: list[int], device: str = "auto", precisions: list[str] | None = None,
               batch: int | None = None, frames: int = 60, seconds: float = 5.0, e2e: bool = True, temporal: str = "off",
-              quiet: bool = False, backends: tuple[str, ...] = ("torch",), rounds: int = 1) -> dict:
+              quiet: bool = False, backends: tuple[str, ...] = ("torch",), rounds: int = ROUNDS) -> dict:
     """Benchmark each size x model x precision x backend ('torch' or 'onnxruntime'; the latter model-only,
-    fp32, CPU, ``fast`` only); returns {"machine": str, "rows": [dict]}. With ``rounds`` > 1 the model-only
-    timings of all models and precisions are interleaved, round after round, and each row gives their median
-    and range: on a shared machine only such side-by-side numbers compare."""
+    fp32, CPU, ``fast`` only); returns {"machine": str, "rows": [dict]}. The PyTorch timings (model-only, then
+    end-to-end) of all models and precisions are interleaved, round after round, and each row gives their
+    median and range: on a shared machine only such side-by-side numbers compare. Rounds that disagree, or a
+    model-only rate below the end-to-end one, are said (one warning line each) and listed in the row."""
     from .api import Stylizer, default_model_name
 
     unknown = set(backends) - set(BACKENDS)
@@ -157,17 +162,23 @@ def run_bench(models: list[str], sizes: list[int], device: str = "auto", precisi
     rows = []
     for short in sizes:
         hw = frame_size(short)
-        timings = [[] for _ in runs]
-        for _ in range(rounds):
-            for i, (_, st) in enumerate(runs):
-                timings[i].append(model_fps(st, hw, batch or st.default_batch, seconds))
-        new = [torch_row(st, n, hw, batch or st.default_batch, timings[i], frames, e2e, temporal)
-               for i, (n, st) in enumerate(runs)]
+        with tempfile.TemporaryDirectory() as tmp:
+            clip = make_clip(os.path.join(tmp, "clip.mp4"), hw, frames) if e2e and runs else None
+            model_t, e2e_t = [[] for _ in runs], [[] for _ in runs]
+            for _ in range(rounds):
+                for i, (_, st) in enumerate(runs):
+                    model_t[i].append(model_fps(st, hw, batch or st.default_batch, seconds))
+                    if clip:
+                        e2e_t[i].append(e2e_fps(st, clip, batch or st.default_batch, temporal))
+            new = [torch_row(st, n, hw, batch or st.default_batch, model_t[i], e2e_t[i], clip, temporal)
+                   for i, (n, st) in enumerate(runs)]
         new += [onnx_row(n, hw, batch or 4, seconds) for n in names if "onnxruntime" in backends]
         for row in new:
             rows.append(row)
             if not quiet:
                 print(format_row(row), flush=True)
+            for line in row.get("warnings", []):
+                log.warning("%s", line)
     return {"machine": machine(), "rows": rows}
 
 
@@ -176,28 +187,47 @@ def onnx_row(name: str, hw: tuple[int, int], batch: int, seconds: float) -> dict
             "precision": "float32", "model_fps": round(onnx_fps(name, hw, batch, seconds), 3)}
 
 
-def torch_row(st, name: str, hw: tuple[int, int], batch: int, timings: list[float], frames: int, e2e: bool,
-              temporal: str) -> dict:
+def torch_row(st, name: str, hw: tuple[int, int], batch: int, timings: list[float], e2e_timings: list[float],
+              clip: str | None, temporal: str) -> dict:
     """One PyTorch row: model-only fps (the median of ``timings``, and their range when there are several)
-    and, with ``e2e``, end-to-end fps (and the temporal stage's cost)."""
+    and, where there are ``e2e_timings`` (of ``clip``), end-to-end fps likewise and the temporal stage's cost;
+    ``warnings`` where the timings cannot be trusted (``doubts``)."""
     row = {"model": name, "size": f"{hw[1]}x{hw[0]}", "backend": "torch", "batch": batch, "device": st.device.type,
            "precision": str(st.dtype).replace("torch.", ""), "model_fps": round(float(np.median(timings)), 3)}
     if len(timings) > 1:
         row["model_fps_range"] = [round(min(timings), 2), round(max(timings), 2)]
-    if e2e:
-        with tempfile.TemporaryDirectory() as tmp:
-            clip = make_clip(os.path.join(tmp, "clip.mp4"), hw, frames)
-            row["e2e_fps"] = round(e2e_fps(st, clip, batch, temporal), 3)
-            row["temporal"] = temporal
-            if temporal != "off":
-                ms = temporal_ms(st, clip, batch, temporal)
-                row["temporal_ms"] = round(ms, 3)
-                row["temporal_share"] = round(ms * row["e2e_fps"] / 1000, 4)
+    if e2e_timings:
+        row["e2e_fps"] = round(float(np.median(e2e_timings)), 3)
+        if len(e2e_timings) > 1:
+            row["e2e_fps_range"] = [round(min(e2e_timings), 2), round(max(e2e_timings), 2)]
+        row["temporal"] = temporal
+        if temporal != "off":
+            ms = temporal_ms(st, clip, batch, temporal)
+            row["temporal_ms"] = round(ms, 3)
+            row["temporal_share"] = round(ms * row["e2e_fps"] / 1000, 4)
+    warnings = doubts(row, timings, e2e_timings)
+    if warnings:
+        row["warnings"] = warnings
     return row
+
+
+def doubts(row: dict, timings: list[float], e2e_timings: list[float]) -> list[str]:
+    """One line per reason not to trust a row: rounds whose fastest is more than DISAGREE times their
+    slowest, or a model-only rate below the end-to-end one (which includes the model's work)."""
+    what = f"{row['model']} at {row['size']} ({row['precision']})"
+    lines = [f"{kind} timings of {what} disagree across rounds ({min(t):.1f}-{max(t):.1f} fps): the machine was "
+             "busy; rerun, or take more --rounds"
+             for kind, t in (("model-only", timings), ("end-to-end", e2e_timings))
+             if len(t) > 1 and max(t) > DISAGREE * min(t)]
+    if "e2e_fps" in row and row["model_fps"] < row["e2e_fps"]:
+        lines.append(f"model-only {row['model_fps']:.1f} fps of {what} is slower than end-to-end "
+                     f"{row['e2e_fps']:.1f} fps, which includes the model: the machine was busy; rerun")
+    return lines
 
 
 def format_row(r: dict) -> str:
     e2e = f"{r['e2e_fps']:8.2f}" if "e2e_fps" in r else "       -"
+    e2e += f" ({r['e2e_fps_range'][0]:.1f}-{r['e2e_fps_range'][1]:.1f})" if "e2e_fps_range" in r else ""
     stage = f"  {r['temporal_ms']:.2f} ms = {r['temporal_share']:.0%} of a frame" if "temporal_ms" in r else ""
     spread = f" ({r['model_fps_range'][0]:.1f}-{r['model_fps_range'][1]:.1f})" if "model_fps_range" in r else ""
     return (f"{r['model']:14s} {r['size']:>10s} {r['backend']:11s} {r['device']:5s} {r['precision']:9s} "

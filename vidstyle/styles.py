@@ -14,20 +14,41 @@ import numpy as np
 from .errors import VidstyleError
 
 SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
-DEFAULT_STYLE = "painting_van_gogh_the_starry_night_1889.jpg"
+PAINTINGS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "paintings")  # shipped in the package
+BUNDLED = {"starry": "painting_van_gogh_the_starry_night_1889.jpg",  # short name -> file in PAINTINGS_DIR
+           "wave": "painting_hokusai_great_wave_off_kanagawa.jpg",
+           "kandinsky": "painting_kandinsky_composition_viii_1923.jpg"}
+DEFAULT_STYLE = BUNDLED["starry"]
+NAME_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")  # 'starry.jpg', when no such file exists, means 'starry'
 
 
 def bundled_styles() -> list[str]:
-    """Paths of the paintings in samples/ (empty when installed without them)."""
-    if not os.path.isdir(SAMPLES_DIR):
-        return []
-    return sorted(os.path.join(SAMPLES_DIR, n) for n in os.listdir(SAMPLES_DIR) if n.startswith("painting_"))
+    """Paths of the bundled paintings, by file name (empty when installed without them)."""
+    return sorted(p for p in map(bundled_style, BUNDLED) if p)
+
+
+def bundled_style(name: str) -> str | None:
+    """The bundled painting a short name stands for ('starry', 'wave', 'kandinsky'; also with an image extension,
+    'starry.jpg'), or None."""
+    stem, ext = os.path.splitext(name)
+    key = stem if ext.lower() in NAME_EXTENSIONS else name
+    path = os.path.join(PAINTINGS_DIR, BUNDLED[key]) if key in BUNDLED else None
+    return path if path and os.path.isfile(path) else None
+
+
+def style_file(ref: str) -> str | None:
+    """The image file a style term names: an existing file, else a library style, else a bundled painting
+    (short name); None when it names none of them."""
+    if os.path.isfile(ref):
+        return ref
+    library = dict(library_styles())
+    return library[ref] if ref in library else bundled_style(ref)
 
 
 def default_style() -> str:
-    path = os.path.join(SAMPLES_DIR, DEFAULT_STYLE)
-    if not os.path.exists(path):
-        raise VidstyleError(f"the bundled default style is missing ({path}); pass --style IMAGE")
+    path = bundled_style("starry")
+    if path is None:
+        raise VidstyleError(f"the bundled default style is missing ({PAINTINGS_DIR}); pass --style IMAGE")
     return path
 
 

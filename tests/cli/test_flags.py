@@ -48,3 +48,11 @@ def test_frames_too_large_for_the_memory_are_refused_naming_size(tmp_path, clip)
                 "--tile", "off")  # tiled, such frames may fit (tests/cli/test_tile_cli.py)
     assert_one_line_error(r, "GiB", "--size", "--tile")
     assert os.listdir(tmp_path) == []
+
+
+def test_version_prints_the_version():
+    from vidstyle import __version__
+
+    r = run_cli("--version")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"vidstyle {__version__}"

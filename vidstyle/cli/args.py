@@ -17,6 +17,7 @@ MIN_SIZE, MAX_SIZE = 16, 8192  # processing short side, and any frame side, in p
 MAX_BATCH = 64
 MAX_CRF = 51
 MIN_TILE = 64  # smallest --tile side in pixels
+AUTO_MODEL = "fast on a CPU, adain on a GPU"  # what --model auto picks (vidstyle.api.default_model_name)
 
 
 class Formatter(argparse.RawDescriptionHelpFormatter):
@@ -70,17 +71,20 @@ def size_arg(text: str) -> tuple[int, int]:
 
 
 def add_model_options(p: argparse.ArgumentParser, style_help: str = "style image (default: the bundled "
-                      "Starry Night)", multi_style: bool = False) -> None:
-    """--style, --strength, --model, --preserve-color, --size, --device, --precision."""
-    style_help += "; an image, a library name (`vidstyle styles`), random, group:K, or a mix, e.g. a.jpg:0.7,b.jpg:0.3"
+                      "Starry Night)", multi_style: bool = False, auto_model: str = AUTO_MODEL) -> None:
+    """--style, --strength, --model, --preserve-color, --size, --device, --precision; ``auto_model`` says what
+    --model auto picks for this command."""
+    style_help += ("; an image file, a library name (`vidstyle styles`), a bundled painting (starry, wave, kandinsky), "
+                   "random, group:K, or a mix, e.g. starry:0.7,my.jpg:0.3")
     if multi_style:  # resolved by the command (style_values): group:K there gives the whole group
         p.add_argument("--style", nargs="+", metavar="STYLE", help=style_help)
     else:
         p.add_argument("--style", type=style_arg, metavar="STYLE", help=style_help)
     p.add_argument("--strength", type=float_in(0, 1), default=1.0, help="style strength in [0, 1] (default 1)")
-    p.add_argument("--model", default="auto", help="style network (see `vidstyle styles`; default: auto), a "
-                   ".safetensors file, or a pytorch/examples fast_neural_style checkpoint FILE.pth (one style each: "
-                   "--style is ignored)")
+    p.add_argument("--model", default="auto", help=f"style network: a name (see `vidstyle styles`; default auto: "
+                   f"{auto_model}), a .safetensors file written by `vidstyle train`, or a pytorch/examples "
+                   "fast_neural_style state dict FILE.pth (one style each: --style is ignored); the TorchScript and "
+                   "ONNX files of `vidstyle export` run outside vidstyle")
     p.add_argument("--preserve-color", choices=COLOUR_MODES, help="keep the content's colours: luma = the "
                    "stylized luminance with the content's chroma; match = the style's colours matched to the "
                    "content (video: its first frame) before stylizing (default: the style's colours)")

@@ -6,6 +6,8 @@ import json
 
 from . import args
 
+ROUNDS = 3  # as vidstyle.bench.ROUNDS (not imported here: --help starts without torch)
+
 EXAMPLES = """examples:
   vidstyle bench --model adain --size 360
   vidstyle bench --model fast --size 360 720 --backend torch onnxruntime --temporal flow
@@ -26,8 +28,9 @@ def register(sub) -> None:
     p.add_argument("--frames", type=args.int_in(2, 10000), default=60,
                    help="frames of the end-to-end clip (default 60)")
     p.add_argument("--seconds", type=args.float_in(0.1, 3600), default=5.0, help="time per model-only measurement")
-    p.add_argument("--rounds", type=args.int_in(1, 100), default=1, help="model-only timings interleaved across "
-                   "models and precisions this many times; rows give the median and range (default 1)")
+    p.add_argument("--rounds", type=args.int_in(1, 100), default=ROUNDS, help="timings (model-only and end-to-end) "
+                   "interleaved across models and precisions this many times; rows give the median and range, and "
+                   f"rounds that disagree are warned about (default {ROUNDS})")
     p.add_argument("--temporal", default="off", choices=args.TEMPORAL_MODES,
                    help="temporal mode for the end-to-end run")
     p.add_argument("--backend", nargs="+", default=["torch"], choices=["torch", "onnxruntime"],

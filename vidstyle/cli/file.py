@@ -1,4 +1,4 @@
-"""``vidstyle file IN OUT``: stylize a video file, keeping its timing and sound."""
+"""``vidstyle file IN OUT``: stylize a video file, keeping its timing, sound and metadata."""
 from __future__ import annotations
 
 import argparse
@@ -8,9 +8,9 @@ from ..jobs.options import VideoOptions
 from . import args
 
 EXAMPLES = """examples:
-  vidstyle file in.mp4 out.mp4 --style starry.jpg
-  vidstyle file in.mp4 out.mp4 --style starry.jpg --strength 0.7 --size 480
-  vidstyle file in.mp4 out.mp4 --style monet:0.5,starry.jpg:0.5   # a library style mixed with a file
+  vidstyle file in.mp4 out.mp4 --style starry          # a bundled painting: starry, wave, kandinsky
+  vidstyle file in.mp4 out.mp4 --style my_art.jpg --strength 0.7 --size 480
+  vidstyle file in.mp4 out.mp4 --style monet:0.5,wave:0.5   # a library style mixed with a bundled painting
   vidstyle file in.mp4 out.webm --model adain --temporal off --overwrite
   vidstyle file in.mp4 out.mp4 --preserve-color match   # style colours matched to the first frame
   vidstyle file in.mp4 out.mp4 --model saved_models/mosaic.pth --preserve-color luma
@@ -35,6 +35,8 @@ def register(sub) -> None:
                    help="decode on the GPU (NVDEC); auto: on CUDA runs, where the machine can (default auto)")
     p.add_argument("--encoder", choices=["auto", "x264", "nvenc"], default="auto",
                    help="H.264 encoder; auto: NVENC on CUDA runs where it opens, else x264 (default auto)")
+    p.add_argument("--strip-metadata", action="store_true", help="do not copy the input's metadata (title, comment, "
+                   "artist, creation time, language, ...; copied by default, so attributions are kept)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
     p.set_defaults(func=run)
@@ -46,7 +48,8 @@ def options(a: argparse.Namespace) -> VideoOptions:
                         size=a.size, preserve_color=a.preserve_color, tile=a.tile, tile_overlap=a.tile_overlap,
                         compile=a.compile, batch=a.batch, out_size=a.out_size, crf=a.crf, preset=a.preset,
                         temporal=a.temporal, temporal_strength=a.temporal_strength, hwaccel=a.hwaccel,
-                        encoder=a.encoder, overwrite=a.overwrite, quiet=a.quiet)
+                        encoder=a.encoder, strip_metadata=a.strip_metadata, overwrite=a.overwrite,
+                        quiet=a.quiet)
 
 
 def run(a: argparse.Namespace) -> int:

@@ -7,23 +7,31 @@ import time
 
 from . import args, optimize
 
+STILLS_MODEL = "adain"  # what --model auto paints stills with: sharper and more painted than fast, at seconds a photo
+
+DESCRIPTION = f"""Stylize a still image. Unless --model says otherwise, stills are painted with {STILLS_MODEL} on every
+device: sharper and more painted than fast, at a few seconds a photo on a CPU. Images too large to
+stylize whole in the free memory go in tiles (--tile)."""
 EXAMPLES = """examples:
-  vidstyle image photo.jpg painted.png --style samples/painting_hokusai_great_wave_off_kanagawa.jpg
-  vidstyle image photo.jpg painted.jpg --model adain --strength 0.8
-  vidstyle image photo.jpg mixed.jpg --style starry.jpg:0.7,wave.jpg:0.3   # a style mix (or library names)
-  vidstyle image photo.jpg any.jpg --style random                  # a style of your library (vidstyle styles)
-  vidstyle image photo_4k.jpg painted.png --model adain --tile 512  # in 512 px tiles (4K in under 4 GiB)
-  vidstyle image photo.jpg painted.jpg --preserve-color luma     # the photo's colours (or: match)
-  vidstyle image photo.jpg candy.jpg --model saved_models/candy.pth   # a fast_neural_style checkpoint
-  vidstyle image photo.jpg best.jpg --model adain --optimize --steps 300   # Gatys et al. from adain (slow)
+  vidstyle image photo.jpg painted.png --style wave            # a bundled painting: starry, wave, kandinsky
+  vidstyle image photo.jpg painted.jpg --style my_art.jpg --strength 0.8
+  vidstyle image photo.jpg quick.jpg --model fast              # the video model: faster, softer
+  vidstyle image photo.jpg mixed.jpg --style starry:0.7,my_art.jpg:0.3   # a style mix (or library names)
+  vidstyle image photo.jpg any.jpg --style random              # a style of your library (vidstyle styles)
+  vidstyle image photo_4k.jpg painted.png --tile 512           # in 512 px tiles (4K in under 4 GiB)
+  vidstyle image photo.jpg painted.jpg --preserve-color luma   # the photo's colours (or: match)
+  vidstyle image photo.jpg candy.jpg --model candy.pth         # a fast_neural_style checkpoint
+  vidstyle image photo.jpg best.jpg --optimize --steps 300     # Gatys et al. from adain (slow)
 """
 
 
 def register(sub) -> None:
-    p = sub.add_parser("image", help="stylize an image", epilog=EXAMPLES, formatter_class=args.Formatter)
+    p = sub.add_parser("image", help="stylize an image", description=DESCRIPTION, epilog=EXAMPLES,
+                       formatter_class=args.Formatter)
     p.add_argument("input", metavar="IN", help="input image (jpg, png, webp, ...)")
     p.add_argument("output", metavar="OUT", help="output image (.jpg, .png, .webp)")
-    args.add_model_options(p)
+    args.add_model_options(p, auto_model=f"{STILLS_MODEL} on every device, for quality; large images in "
+                           "tiles, see --tile")
     args.add_tile_options(p)
     optimize.add_options(p)
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
@@ -36,6 +44,8 @@ def run(a: argparse.Namespace) -> int:
     from ..media.images import image_format, load_image, write_image
 
     optimize.check(a)
+    if a.model == "auto":
+        a.model = STILLS_MODEL
     check_output_path(a.output, a.overwrite, (a.input,))
     image_format(a.output)
     rgb = load_image(a.input, what="input")

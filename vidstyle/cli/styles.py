@@ -16,9 +16,10 @@ EXAMPLES = """examples:
   vidstyle styles show library.jpg                  # a contact sheet of the library, by group
   vidstyle styles rm monet
 
---style takes a library name, `random` (a library style at random; a bundled painting when the library is
-empty), `group:K` (a style of group K at random; webcam: every style of group K), or a mix with weights,
-e.g. --style monet:0.7,starry.jpg:0.3. The library lives in $XDG_DATA_HOME/vidstyle/library
+--style takes an image file, a library name, a bundled painting (starry, wave, kandinsky), `random` (a
+library style at random; a bundled painting when the library is empty), `group:K` (a style of group K at
+random; webcam: every style of group K), or a mix with weights, e.g. --style monet:0.7,starry:0.3. A library
+name hides a bundled painting of the same name. The library lives in $XDG_DATA_HOME/vidstyle/library
 (default ~/.local/share/vidstyle/library).
 """
 
@@ -35,7 +36,8 @@ def register(sub) -> None:
     ls.set_defaults(func=run_list)
     add = cmds.add_parser("add", help="add style images to the library", epilog=EXAMPLES,
                           formatter_class=args.Formatter)
-    add.add_argument("images", nargs="+", metavar="IMG", help="style image(s) to add")
+    add.add_argument("images", nargs="+", metavar="IMG", help="style image(s) to add (or bundled paintings: starry, "
+                     "wave, kandinsky)")
     add.add_argument("--name", help="library name (one IMG only; default: the file's name without extension), "
                      "e.g. --name monet")
     add.add_argument("--overwrite", action="store_true", help="replace a library style of the same name")
@@ -60,7 +62,7 @@ def _groups_option(p: argparse.ArgumentParser) -> None:
 
 def run_list(a: argparse.Namespace) -> int:
     from ..models import registry
-    from ..styles import DEFAULT_STYLE, bundled_styles
+    from ..styles import BUNDLED, DEFAULT_STYLE, bundled_style
 
     print("models:")
     for name, spec in registry.MODELS.items():
@@ -68,10 +70,11 @@ def run_list(a: argparse.Namespace) -> int:
         state += " (draft)" if spec.draft else ""
         own = sorted(os.path.splitext(os.path.basename(p))[0] for p in registry.style_networks(name).values())
         print(f"  {name:12s} {state}" + (f"; per-style networks: {', '.join(own)}" if own else ""))
-    print("bundled styles (use --style PATH):")
-    for path in bundled_styles():
-        mark = " (default)" if os.path.basename(path) == DEFAULT_STYLE else ""
-        print(f"  {path}{mark}")
+    print("bundled styles (use --style NAME):")
+    for name, path in ((n, bundled_style(n)) for n in BUNDLED):
+        if path:
+            mark = " (default)" if os.path.basename(path) == DEFAULT_STYLE else ""
+            print(f"  {name:9s}  {os.path.basename(path)}{mark}")
     _print_library(a.groups)
     return 0
 
@@ -115,10 +118,17 @@ def run_add(a: argparse.Namespace) -> int:
     if a.name and len(a.images) > 1:
         raise VidstyleError("--name names one style: add the images one at a time, or without --name")
     names = [a.name] if a.name else [default_name(p) for p in a.images]
-    add_styles(a.images, names, a.overwrite, a.device, a.precision)
+    add_styles([_image_file(p) for p in a.images], names, a.overwrite, a.device, a.precision)
     for name, path in zip(names, a.images):
         print(f"added {name} ({path})", file=sys.stderr)
     return 0
+
+
+def _image_file(ref: str) -> str:
+    """An image to add: a file, or a bundled painting's short name (added as it is, e.g. to be grouped)."""
+    from ..styles import bundled_style
+
+    return ref if os.path.exists(ref) else bundled_style(ref) or ref
 
 
 def run_rm(a: argparse.Namespace) -> int:

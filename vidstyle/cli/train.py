@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import fields
 
 from ..errors import VidstyleError
@@ -20,7 +21,8 @@ def register(sub) -> None:
     p.add_argument("--content", nargs="+", required=True, help="folder(s) of photos")
     p.add_argument("--style", nargs="+", default=[], help="folder(s) of artworks (arbitrary-style training)")
     p.add_argument("--style-image", metavar="IMG", help="train a single-style network on this one painting "
-                   "(instead of --style folders), e.g. --model fast --init vidstyle/weights/fast.safetensors")
+                   "(instead of --style folders; or a bundled one: starry, wave, kandinsky), e.g. --model fast "
+                   "--init vidstyle/weights/fast.safetensors")
     p.add_argument("--style-soft", nargs="*", default=[], help="folder(s) of soft (upscaled) artworks, sampled less")
     p.add_argument("--soft-rate", type=args.float_in(0, 100), default=0.25,
                    help="sampling weight of --style-soft folders")
@@ -71,12 +73,15 @@ def register(sub) -> None:
 
 
 def run(a: argparse.Namespace) -> int:
+    from ..styles import bundled_style
     from ..train.loop import TrainConfig, train
 
     if bool(a.style) == bool(a.style_image):
         raise VidstyleError("give either --style FOLDER... (arbitrary styles) or --style-image IMG (one style)")
     if a.style_scale and not a.style_image:
         raise VidstyleError("--style-scale needs --style-image (a single-style network)")
+    if a.style_image and not os.path.exists(a.style_image):  # a bundled painting's short name, e.g. starry
+        a.style_image = bundled_style(a.style_image) or a.style_image
     for option in ("context", "padding"):
         if getattr(a, option) and a.model != "fast":
             raise VidstyleError(f"--{option} is a fast option (--model fast)")

@@ -11,12 +11,13 @@ TEMPORAL_STATS = 0.7  # EMA weight of the content statistics across frames while
 class VideoOptions:
     """What `vidstyle file` takes besides IN and OUT (its flags of the same names; see ``vidstyle file --help``).
 
-    style: image path, RGB uint8 array or a list of (style, weight) pairs (None: the default painting);
+    style: image path or style name, RGB uint8 array or a list of (style, weight) pairs (None: the default);
     strength in [0, 1]; size: processing short side (None: the input's); out_size: output (W, H) (None: the
     input's); batch: frames per model call (None: the runner's default); temporal: 'off', 'ema' or 'flow';
     temporal_strength in [0, 1) (None: the mode's default); hwaccel: 'auto', 'on', 'off'; encoder: 'auto',
-    'x264', 'nvenc'. The model options (model, device, precision, tile, tile_overlap, compile) are used only
-    when ``stylize_video`` makes its own runner.
+    'x264', 'nvenc'; strip_metadata: do not copy the input's container and stream tags. The model options
+    (model, device, precision, tile, tile_overlap, compile) are used only when ``stylize_video`` makes its own
+    runner.
     """
 
     style: object = None
@@ -37,6 +38,7 @@ class VideoOptions:
     temporal_strength: float | None = None
     hwaccel: str = "auto"
     encoder: str = "auto"
+    strip_metadata: bool = False
     overwrite: bool = False
     quiet: bool = False
     temporal_stats: float = TEMPORAL_STATS

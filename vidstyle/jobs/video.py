@@ -18,8 +18,8 @@ log = logging.getLogger("vidstyle")
 
 def stylize_video(src: str, dst: str, options: VideoOptions | None = None,
                   runner: ModelRunner | None = None) -> VideoResult:
-    """Stylize the video file ``src`` into ``dst`` (its frame count, timestamps, audio, rotation and colour
-    tags kept), with ``runner`` (None: one made from ``options``) and a stream state of its own. ``dst`` appears
+    """Stylize the video file ``src`` into ``dst`` (its frame count, timestamps, audio, rotation, colour tags and
+    metadata kept), with ``runner`` (None: one made from ``options``) and a stream state of its own. ``dst`` appears
     only when the whole job succeeds; an existing ``dst`` is refused unless ``options.overwrite``."""
     o = options or VideoOptions()
     check_output_path(dst, o.overwrite, (src,))
@@ -41,10 +41,11 @@ def stylize_video(src: str, dst: str, options: VideoOptions | None = None,
         in_flight = (QUEUE_BATCHES * 3 + 1) * batch * 3 * (info.width * info.height + out_w * out_h)
         runner.check_memory(state, info.height, info.width, batch, extra=in_flight)
         sink = VideoFileSink(dst, info, o.out_size, crf=o.crf, preset=o.preset, audio_stream=source.audio_stream,
-                             encoder=pick_encoder(o.encoder, device))
+                             encoder=pick_encoder(o.encoder, device),
+                             metadata=None if o.strip_metadata else source.metadata())
     except BaseException:
         source.close()
         raise
     stats = stylize_file(source, sink, runner, state, batch=batch, quiet=o.quiet)
-    return VideoResult(stats.frames, stats.seconds, stats.fps, runner.model_label(state.style_code),
+    return VideoResult(stats.frames, stats.seconds, stats.fps, runner.model_label(state),
                        state.style_name, bool(source.damage.summary()))

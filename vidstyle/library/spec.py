@@ -1,4 +1,5 @@
-"""What a ``--style`` value means. One term is an image file, a library name, ``random`` (a library style at
+"""What a ``--style`` value means. One term is an image file, a library name, the short name of a bundled painting
+(``starry``, ``wave``, ``kandinsky``; ``starry.jpg`` too where no such file exists), ``random`` (a library style at
 random; a bundled painting when the library is empty) or ``group:K`` (a style of library group K at random). A
 mix is terms with weights, ``a.jpg:0.7,b.jpg:0.3``: a ``:suffix`` is a weight only when it is a number and what
 precedes it is a style, so file names may hold ':' and ','; weights are >= 0, at least one > 0, normalised
@@ -11,15 +12,15 @@ import random
 import re
 
 from ..errors import VidstyleError
-from ..styles import bundled_styles, library_styles, mix_weights
+from ..styles import BUNDLED, bundled_style, bundled_styles, library_styles, mix_weights
 
 NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 GROUP = re.compile(r"group:(\d+)")
 
 
 class Resolver:
-    """Resolves terms against the files here, the user's library and its groups; ``rng`` draws the random
-    picks, ``say(line)`` is told each one."""
+    """Resolves terms against the files here, the user's library and its groups, then the bundled paintings'
+    short names; ``rng`` draws the random picks, ``say(line)`` is told each one."""
 
     def __init__(self, rng: random.Random | None = None, say=None):
         self.rng, self.say = rng or random.Random(), say or (lambda line: None)
@@ -31,7 +32,8 @@ class Resolver:
         return dict(library_styles())
 
     def known(self, ref: str) -> bool:
-        return os.path.isfile(ref) or ref == "random" or bool(GROUP.fullmatch(ref)) or ref in self.library
+        return (os.path.isfile(ref) or ref == "random" or bool(GROUP.fullmatch(ref)) or ref in self.library
+                or bundled_style(ref) is not None)
 
     def group(self, ref: str) -> list[str]:
         """Library paths of group ``group:K``, by name."""
@@ -51,6 +53,8 @@ class Resolver:
             return ref
         if ref in self.library:
             return self.library[ref]
+        if (bundled := bundled_style(ref)) is not None:
+            return bundled
         pool = self.group(ref) if ref != "random" else list(self.library.values()) or bundled_styles()
         if not pool:
             raise VidstyleError("--style random: the style library is empty and no bundled paintings are installed")
@@ -90,9 +94,12 @@ def _unknown(text: str, r: Resolver) -> VidstyleError:
         if not r.known(ref):
             text = ref
             break
+    if os.path.isdir(text):
+        return VidstyleError(f"style {text} is a folder: --style takes an image file or a library name")
     names = ", ".join(sorted(r.library)[:8]) + (", ..." if len(r.library) > 8 else "")
     lib = f"library styles: {names}" if names else "the style library is empty"
-    return VidstyleError(f"style image not found: {text} (nor a library style of that name; {lib})")
+    return VidstyleError(f"style image not found: {text} (nor a library style or bundled painting of that name; "
+                         f"bundled: {', '.join(BUNDLED)}; {lib})")
 
 
 def parse_style(text: str, resolver: Resolver | None = None):

@@ -11,13 +11,15 @@ import av
 
 from ..errors import VidstyleError
 from .colour import describe
-from .frame import Frame, VideoInfo
+from .frame import Frame, Metadata, VideoInfo
 from .hardware import open_cuda_decoding
 
 log = logging.getLogger("vidstyle")
 DEFAULT_RATE = Fraction(25)  # when a file states no frame rate
 DEFAULT_TIME_BASE = Fraction(1, 90000)
 EARLY_END_S = 0.5  # a video that stops this much before the duration its file states was cut
+TECHNICAL_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder", "duration", "bps",
+                  "number_of_frames", "number_of_bytes", "rotate"}  # lower case
 
 
 def open_input(path: str) -> av.container.InputContainer:
@@ -119,6 +121,12 @@ class FileSource:
         return VideoInfo(cc.width, cc.height, Fraction(rate), s.time_base or DEFAULT_TIME_BASE, frames or 0,
                          _first_frame_rotation(self.path), self.audio_stream, describe(cc))
 
+    def metadata(self) -> Metadata:
+        """The input's descriptive tags (title, comment, artist, creation_time, language, ...) of the container,
+        the video stream and the kept audio stream, without those that describe the encoding (see ``Metadata``)."""
+        audio = self.audio_stream.metadata if self.audio_stream is not None else {}
+        return Metadata(*(descriptive(m) for m in (self.container.metadata, self.stream.metadata, audio)))
+
     def describe_dropped(self) -> str:
         return ", ".join(f"#{s.index} {s.type}" for s in self.dropped)
 
@@ -175,6 +183,13 @@ class FileSource:
 
     def close(self) -> None:
         self.container.close()
+
+
+def descriptive(tags: dict) -> dict[str, str]:
+    """``tags`` without those the muxer writes anew or that would be wrong for a re-encoded output (brands,
+    encoder, durations, sizes, statistics, the old rotation tag)."""
+    return {k: v for k, v in tags.items()
+            if k.lower() not in TECHNICAL_TAGS and not k.lower().startswith("_statistics")}
 
 
 def _first_frame_rotation(path: str) -> int:

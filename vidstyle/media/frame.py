@@ -1,4 +1,5 @@
-"""The unit that flows between stages: ``Frame``; and what a video file says about its video: ``VideoInfo``."""
+"""The unit that flows between stages: ``Frame``; what a video file says about its video: ``VideoInfo``; and its
+descriptive tags: ``Metadata``."""
 from __future__ import annotations
 
 import time
@@ -32,3 +33,13 @@ class VideoInfo:
     rotation: int  # display rotation in degrees, counter-clockwise
     audio: object | None  # the input's first audio stream (av stream), if any
     colour: Colour | None = None  # None: the default for the size (media.colour.default_colour)
+
+
+@dataclass
+class Metadata:
+    """Descriptive tags of an input to copy to its output: {key: value} of the container and of the video and
+    audio streams."""
+
+    container: dict[str, str]
+    video: dict[str, str]
+    audio: dict[str, str]

@@ -11,7 +11,7 @@ from ..errors import VidstyleError
 from .audio import AudioTrack
 from .encode import even, file_encoder
 from .files import AtomicFile, container_format
-from .frame import Frame, VideoInfo
+from .frame import Frame, Metadata, VideoInfo
 
 
 class VideoFileSink:
@@ -19,10 +19,11 @@ class VideoFileSink:
     items of ``audio_stream`` (the input's first audio track) given to ``audio(item)``.
 
     ``write(frame)`` takes a Frame whose rgb is (H, W, 3) uint8; ``audio_mode`` says what ``audio`` takes:
-    'copy' (packets), 'decode' (decoded frames) or None (no audio)."""
+    'copy' (packets), 'decode' (decoded frames) or None (no audio). ``metadata``: the input's tags to copy
+    (``FileSource.metadata()``; None: none)."""
 
     def __init__(self, path: str, info: VideoInfo, size: tuple[int, int] | None = None, crf: int = 18,
-                 preset: str = "veryfast", audio_stream=None, encoder: str = "x264"):
+                 preset: str = "veryfast", audio_stream=None, encoder: str = "x264", metadata: Metadata | None = None):
         self.path, self.info, self.file = path, info, AtomicFile(path)
         self.requested = size or (info.width, info.height)  # (W, H)
         ext = os.path.splitext(path)[1].lower()
@@ -35,6 +36,11 @@ class VideoFileSink:
         self.video = file_encoder(self.out, webm, size, info.rate, info.time_base, crf, preset, info.rotation,
                                   info.colour, encoder)
         self.track = AudioTrack(self.out, audio_stream, webm, path) if audio_stream is not None else None
+        if metadata is not None:  # written with the header, at the first packet
+            self.out.metadata.update(metadata.container)
+            self.video.stream.metadata.update(metadata.video)
+            if self.track:
+                self.track.stream.metadata.update(metadata.audio)
         self.frames = 0
 
     @property

@@ -105,6 +105,10 @@ def get(name: str) -> ModelSpec:
         if arch not in MODELS:
             raise KeyError(f"{name} does not say which model it holds (write it with vidstyle.train.ship)")
         return dataclasses.replace(MODELS[arch], name=os.path.basename(name), weights=os.path.abspath(name))
+    if name.endswith(".onnx"):
+        raise KeyError(f"{name} is an ONNX model (as `vidstyle export` writes), which --model does not run: it takes "
+                       f"{', '.join(MODELS)}, a .safetensors file or a fast_neural_style .pth; run ONNX files with "
+                       "onnxruntime")
     if name not in MODELS:
         raise KeyError(f"unknown model '{name}' (available: {', '.join(MODELS)}, a .safetensors file or a "
                        "fast_neural_style .pth)")

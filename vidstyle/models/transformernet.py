@@ -9,6 +9,7 @@ reflection padding and affine instance norm throughout, 1.68M parameters. The ne
 from __future__ import annotations
 
 import re
+import zipfile
 
 import torch
 import torch.nn.functional as F
@@ -103,7 +104,12 @@ def strip_old_norm_stats(state: dict) -> dict:
 
 def load_state(path: str) -> dict[str, torch.Tensor]:
     """A checkpoint file (a plain state dict, or a dict holding one under 'state_dict'/'model_state_dict') ->
-    its tensors, old norm statistics stripped. ValueError naming the file when it is something else."""
+    its tensors, old norm statistics stripped. ValueError naming the file when it is something else (a
+    TorchScript program, such as ``vidstyle export`` writes, said as such)."""
+    if is_torchscript(path):
+        raise ValueError(f"{path} is a TorchScript program (as `vidstyle export` writes), not weights: --model takes "
+                         "a model name, a .safetensors file written by `vidstyle train`, or a pytorch/examples "
+                         "fast_neural_style state dict (.pth); run TorchScript files with torch.jit.load")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - pickle, zip and I/O errors alike: not a checkpoint we can read
@@ -113,6 +119,15 @@ def load_state(path: str) -> dict[str, torch.Tensor]:
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ValueError(f"{path}: not a state dict of tensors")
     return strip_old_norm_stats(state)
+
+
+def is_torchscript(path: str) -> bool:
+    """Whether ``path`` is a TorchScript archive (a zip holding the program's code and constants)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any(n.endswith("/constants.pkl") or "/code/" in n for n in z.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def build(weights: dict[str, torch.Tensor] | None = None) -> TransformerNet:

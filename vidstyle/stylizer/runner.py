@@ -15,9 +15,10 @@ import threading
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 from ..errors import VidstyleError
-from ..media.images import load_image
+from ..media.images import load_image, to_rgb
 from ..models import registry
 from ..models.colour import keep_chroma, match_colours
 from ..models.stats import StatsEMA
@@ -26,7 +27,7 @@ from ..runtime.memory import RESERVE, available_bytes
 from ..runtime.tensors import pad_to_multiple, resize_short
 from ..runtime.tiles import run_tiled, split
 from ..runtime.transfer import FrameIO
-from ..styles import StyleCache, default_style, image_key, mix_weights
+from ..styles import StyleCache, default_style, image_key, mix_weights, style_file
 from .codes import StyleCode, blend_codes
 from .state import StreamState
 
@@ -145,8 +146,12 @@ class ModelRunner:
         """The network that runs ``code`` (default: the model's own)."""
         return self.nets.get(getattr(code, "net", ""), self.net)
 
-    def model_label(self, code=None) -> str:
-        """The model's name, marked when ``code`` has its own network (or the model is one)."""
+    def model_label(self, state: StreamState) -> str:
+        """The model's name, marked when a per-style network paints the stream's style (the model is one, or the
+        style has its own; with preserve_color 'match', the colour-matched style's network once one is made)."""
+        code, matched = state.style_code, state.matched if state.preserve_color == "match" else None
+        if matched is not None and matched[0] is code and matched[1] is not None:
+            code = matched[1]
         own = self.per_style or getattr(code, "net", "")
         return self.model_name + (" (per-style network)" if own else "")
 
@@ -267,12 +272,13 @@ class ModelRunner:
 
     @staticmethod
     def _style_image(style) -> tuple[np.ndarray, str]:
-        """Style (path, array or PIL image; None = default) -> (RGB uint8 (H, W, 3), name)."""
+        """Style (path, library or bundled painting name, array or PIL image; None = default) -> (RGB uint8
+        (H, W, 3), name)."""
         if style is None or isinstance(style, (str, os.PathLike)):
-            path = str(style) if style is not None else default_style()
+            path = default_style() if style is None else style_file(str(style)) or str(style)
             rgb, name = load_image(path), os.path.basename(path)
         else:
-            rgb, name = np.asarray(style.convert("RGB") if hasattr(style, "convert") else style), "array"
+            rgb, name = (to_rgb(style) if isinstance(style, Image.Image) else np.asarray(style)), "array"
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise VidstyleError(f"style must be an RGB uint8 image (H, W, 3), got {rgb.dtype} {rgb.shape}")
         return rgb, name
