@@ -20,7 +20,8 @@ its input's scale); every feature is therefore divided by ``FEATURE_SCALE`` = 57
 
 What this normalisation does not balance is the layers: the Caffe VGG's deep activations are far larger, so
 relu4_1 dominates the style term and relu5_1 hardly counts (Gatys et al. used a VGG rescaled to mean
-activation 1 per filter; this one is not). README "Optimised stills" shows what that costs in the metrics.
+activation 1 per filter; this one is not). docs/measurements.md, "Optimised stills", shows what that costs in
+the metrics.
 
 Speed (a 2-core AVX-512 Xeon, 683x512, a step = one VGG forward and backward pass): the VGG runs
 channels-last (oneDNN's native layout) and under bf16 autocast where the precision allows (the Gram matrices

@@ -68,7 +68,8 @@ def test_zero_frames(tmp_path):
 
 
 def test_truncated_file_keeps_what_decodes(tmp_path):
-    """Decision (README): a damaged file is stylized as far as it decodes, with a warning, into a valid file."""
+    """Decision (docs/commands.md): a damaged file is stylized as far as it decodes, with a warning, into a
+    valid file."""
     src = make_video(str(tmp_path / "in.mkv"), n=40, size=(64, 48), audio=None, codec="ffv1", pix_fmt="yuv444p")
     data = open(src, "rb").read()
     cut = tmp_path / "cut.mkv"

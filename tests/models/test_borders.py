@@ -1,4 +1,4 @@
-"""No frame around the picture: the border score (DESIGN.md section 4) of the shipped models on the bundled
+"""No frame around the picture: the border score (docs/evaluation.md) of the shipped models on the bundled
 photo and clip, at 640x360 and at a size that is no multiple of any stride."""
 import av
 import cv2
@@ -11,7 +11,7 @@ from vidstyle.eval.metrics import border_score, edge_line_score
 from vidstyle.media.images import load_image
 
 SIZES = ((360, 640), (357, 633))
-# the fast v2 issue's bar is 8 (mean) and 15 (worst); with fix_edges the worst here is 2.2 (adain without it:
+# the bar for fast v2 was 8 (mean) and 15 (worst); with fix_edges the worst here is 2.2 (adain without it:
 # 9.6, fast-v1: 69), so the worst side is held to 5
 MEAN_MAX, WORST_MAX = 8.0, 5.0
 # edge line score here: fast-v1 63-68; fast 6-10 (lines 18-21 px inside the left and right edges, from the zero

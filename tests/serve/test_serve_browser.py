@@ -1,6 +1,6 @@
 """`vidstyle serve` in a real browser: Debian's Chromium, headless, with a fake camera fed from a generated clip,
 driven by Playwright (no browser download). Skipped, saying why, where Chromium or the Python packages are
-missing (`.ci/run` installs them; see README, "Browser test")."""
+missing (`.ci/run` installs them; see docs/live.md, "Browser test")."""
 import os
 
 import numpy as np

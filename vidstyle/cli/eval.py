@@ -1,4 +1,4 @@
-"""``vidstyle eval``: the metrics of DESIGN.md section 4 on image pairs or on a stylized video."""
+"""``vidstyle eval``: the metrics of docs/evaluation.md on image pairs or on a stylized video."""
 from __future__ import annotations
 
 import argparse

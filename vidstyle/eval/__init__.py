@@ -1,4 +1,4 @@
-"""Measuring quality: the metrics of DESIGN.md section 4 (``metrics``), ``vidstyle eval`` on image pairs
+"""Measuring quality: the metrics of docs/evaluation.md (``metrics``), ``vidstyle eval`` on image pairs
 (``images``) and on stylized videos (``video``), contact sheets and the result table.
 
 May import: ``vidstyle.api``, ``vidstyle.models``, ``vidstyle.media``, ``vidstyle.runtime``, ``vidstyle.data``,

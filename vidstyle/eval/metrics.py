@@ -1,4 +1,4 @@
-"""Quality metrics of DESIGN.md section 4: style and content losses through VGG19, SSIM, border score,
+"""Quality metrics, defined in docs/evaluation.md: style and content losses through VGG19, SSIM, border score,
 warping error; a sliced Wasserstein style distance, which also sees the shapes of strokes; and an edge line
 score, for lines painted deeper inside the edges than the border score's bands.
 
@@ -154,9 +154,9 @@ def _edge_contrast(rgb: np.ndarray) -> np.ndarray:
 
 
 def border_score(out: np.ndarray, content: np.ndarray) -> float:
-    """DESIGN.md section 4: per side, the output's edge contrast (``_edge_contrast``) minus the content's; the
-    worst side. RGB uint8 (H, W, 3) images of equal size, at least 16 px. About 0 when no frame is painted
-    around the picture; a bright or coloured band along an edge gives tens."""
+    """The border score of docs/evaluation.md: per side, the output's edge contrast (``_edge_contrast``) minus
+    the content's; the worst side. RGB uint8 (H, W, 3) images of equal size, at least 16 px. About 0 when no
+    frame is painted around the picture; a bright or coloured band along an edge gives tens."""
     if out.shape != content.shape or min(out.shape[:2]) < 16:
         raise ValueError(f"border_score needs two equal images of at least 16 px, got {out.shape}, {content.shape}")
     return float((_edge_contrast(out) - _edge_contrast(content)).max())

@@ -1,5 +1,5 @@
-"""``vidstyle eval`` video mode: the warping error of a stylized video next to its input's own (DESIGN.md
-section 4), style and content losses on a few sampled frames, and a flicker contact sheet."""
+"""``vidstyle eval`` video mode: the warping error of a stylized video next to its input's own
+(docs/evaluation.md), style and content losses on a few sampled frames, and a flicker contact sheet."""
 from __future__ import annotations
 
 import itertools

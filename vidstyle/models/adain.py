@@ -19,7 +19,7 @@ from .vgg import VGG19Encoder, mean_std
 NAME = "adain"
 STRIDE = 8
 BYTES_PER_PIXEL = 1000  # peak working memory per processed pixel and frame (measured: 740-900 on CPU, bf16/fp32)
-TILE_OVERLAP = 64  # default overlap of tiles in pixels (see README "Tiles": PSNR against untiled by overlap)
+TILE_OVERLAP = 64  # default overlap of tiles in pixels (docs/measurements.md, "Tiles": PSNR against untiled by overlap)
 TILE_FRAME_BYTES = 96  # tiled: memory per frame pixel besides one tile's work (kept features, input, output)
 WEIGHTS = "adain_decoder.safetensors"
 META = {

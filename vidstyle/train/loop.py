@@ -107,7 +107,7 @@ def atomic_save(obj, path: str) -> None:
 
 def load_shipped(trainable: torch.nn.Module, path: str) -> tuple[int, int]:
     """Start from shipped fp16 weights (a fresh optimizer); returns the (step, samples) they were trained to,
-    so that a new session continues the count and draws new batches. A branch that starts at zero (fast's
+    so that a new run continues the count and draws new batches. A branch that starts at zero (fast's
     ``Context``) may be missing from them; every other parameter must be there."""
     from safetensors import safe_open
     from safetensors.torch import load_file

@@ -3,7 +3,7 @@
 With the Caffe VGG19 the deep layers' activations are far larger than the shallow ones', so a plain sum
 of per-layer losses is ruled by relu4_1 and colours wash out. Each term is therefore divided by a running
 mean of its *identity* value (the same loss with output = content), which is what the relative style score
-of DESIGN.md section 4 measures: every layer starts near 1 and counts equally.
+of docs/evaluation.md measures: every layer starts near 1 and counts equally.
 
 The Gram loss (Gatys, Johnson; here on centred features) adds second-order statistics: channel
 correlations are what tell strokes and swirls apart from a colour grade with noise. The sliced Wasserstein
