@@ -12,7 +12,7 @@ EXAMPLES = """examples:
   vidstyle eval --content photos/ --style paintings/ --holdout --pairs 60 --json
   vidstyle eval --content samples/photo_*.jpg --style samples/painting_*.jpg --pairs 9 --model fast --compare adain \
                 --sheet sheet.png
-  vidstyle eval --content ../shared/data/content --style ../shared/data/style --holdout --pairs 6 --size 256 \
+  vidstyle eval --content DATA/content --style DATA/style --holdout --pairs 6 --size 256 \
                 --model adain --optimize 100       # adain and adain refined by Gatys et al., same pairs
   vidstyle eval --video out.mp4 --input in.mp4 --style starry.jpg --sheet flicker.png
 """

@@ -65,7 +65,7 @@ def ship(checkpoint: str, out: str, draft: bool = False) -> str:
         + (f"the single painting {os.path.basename(cfg['style_image'])} (a per-style network)"
            if cfg.get("style_image") else _folders(cfg["style"]))
         + (f" + soft {_folders(cfg['style_soft'])} at rate {cfg['soft_rate']}" if cfg.get("style_soft") else "")
-        + " (the project's shared/data, minus the 1-in-20 hold-out file names)",
+        + " (the training data folders, minus the 1-in-20 hold-out file names)",
         f"- steps: {ck['step']}, samples seen: {ck['samples']}, crop {cfg['size']} px, batch {cfg['batch']}, "
         f"lr {cfg['lr']}, style weight {cfg['style_weight']}"
         + (f", stability weight {w_stab}" if w_stab else "")
