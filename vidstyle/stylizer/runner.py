@@ -203,7 +203,8 @@ class ModelRunner:
         if side and (raw < 0 or 2 * overlap > side):
             raise VidstyleError(f"tile overlap must be from 0 to half the tile side ({side // 2} px), got {raw}")
         if tile not in (0, "auto") and not getattr(self.net, "tiles", False):
-            log.warning("model '%s' does not tile (see docs/commands.md, Tiles): stylizing whole frames", self.model_name)
+            log.warning("model '%s' does not tile (see docs/commands.md, Tiles): stylizing whole frames",
+                        self.model_name)
         return tile, overlap
 
     def tile_side(self, n: int, h: int, w: int, budget: int | None = None, code=None) -> int:
