@@ -7,17 +7,21 @@ import numpy as np
 
 
 class SlowStylizer:
-    """Quacks like Stylizer for the live loop: inverts the frame after sleeping ``delay`` seconds per call."""
+    """Quacks like Stylizer for the live loop: inverts the frame after sleeping ``delay`` seconds per call;
+    ``seconds``: how long each call took (a loaded machine oversleeps)."""
 
     def __init__(self, delay: float = 0.0, size: int | None = None):
         self.delay, self.size, self.strength = delay, size, 1.0
         self.style_name, self.style_code = "stand-in", None
-        self.calls = 0
+        self.calls, self.seconds = 0, []
 
     def __call__(self, frames: np.ndarray, out_hw=None) -> np.ndarray:
+        t0 = time.monotonic()
         time.sleep(self.delay)
         self.calls += 1
-        return 255 - frames
+        out = 255 - frames
+        self.seconds.append(time.monotonic() - t0)
+        return out
 
     def reset_temporal(self) -> None:
         """Nothing to forget."""
