@@ -10,17 +10,21 @@ from vidstyle.stylizer.state import StreamState
 
 class SlowStylizer:
     """Quacks like Stylizer for the live loop (its own model runner, with a real stream state): inverts the
-    frame after sleeping ``delay`` seconds per call."""
+    frame after sleeping ``delay`` seconds per call; ``seconds``: how long each call took (a loaded machine
+    oversleeps)."""
 
     def __init__(self, delay: float = 0.0, size: int | None = None):
         self.delay, self.runner = delay, self
         self.state = StreamState("stand-in", None, size=size)
-        self.calls = 0
+        self.calls, self.seconds = 0, []
 
     def stylize(self, state, frames: np.ndarray, out_hw=None, code=None) -> np.ndarray:
+        t0 = time.monotonic()
         time.sleep(self.delay)
         self.calls += 1
-        return 255 - frames
+        out = 255 - frames
+        self.seconds.append(time.monotonic() - t0)
+        return out
 
 
 class FlakyCamera:

@@ -70,7 +70,12 @@ def test_disk_cache_survives_a_new_stylizer(tmp_path, monkeypatch):
     a = Stylizer(style=STYLE, model="adain", device="cpu", precision="fp32")
     files = list((tmp_path / "styles").iterdir())
     assert len(files) == 1
+    calls = []
+    for name in ("encode_style", "style_stats"):  # the encoder's pass: the second Stylizer must not make it
+        real = getattr(type(a.net), name)
+        monkeypatch.setattr(type(a.net), name, lambda net, x, real=real, name=name: calls.append(name) or real(net, x))
     b = Stylizer(style=STYLE, model="adain", device="cpu", precision="fp32")
+    assert calls == []
     for x, y in zip(a.style_code, b.style_code):
         assert torch.equal(x, y)
 

@@ -1,9 +1,11 @@
 """`vidstyle bench`: the table's rows per model x size x backend, the end-to-end clip, and bad arguments."""
 import importlib.util
 import json
+from unittest import mock
 
 import av
 import pytest
+import torch
 from conftest import run_cli
 
 from vidstyle import bench, temporal
@@ -27,23 +29,48 @@ def test_bench_clip_is_real_footage_for_the_flow_stage(tmp_path):
     assert weight.mean() > 0.5 * flow.strength, weight.mean()
 
 
-@pytest.mark.skipif(not HAS_ORT, reason="needs the optional extra vidstyle[onnx]")
-def test_bench_rows_per_backend_as_json():
-    r = run_cli("bench", "--model", "fast", "--size", "48", "--backend", "torch", "onnxruntime",
-                "--seconds", "0.3", "--frames", "6", "--temporal", "flow", "--json")
+def native_bf16() -> bool | None:
+    """Whether /proc/cpuinfo lists native bf16 math (AVX512-BF16 or AMX-BF16); None where it cannot be read."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = {w for line in f if line.startswith("flags") for w in line.split()}
+    except OSError:
+        return None
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
+def test_bench_torch_rows_as_json():
+    r = run_cli("bench", "--model", "fast", "--size", "48", "--backend", "torch", "--seconds", "0.3", "--frames", "6",
+                "--temporal", "flow", "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert "cores" in out["machine"]
-    rows = {row["backend"]: row for row in out["rows"]}
-    assert set(rows) == {"torch", "onnxruntime"}
-    assert all(row["model_fps"] > 0 and row["size"] == "86x48" for row in rows.values())
-    assert rows["torch"]["e2e_fps"] > 0 and rows["torch"]["temporal"] == "flow"
-    assert rows["torch"]["temporal_ms"] > 0 and 0 < rows["torch"]["temporal_share"] < 1
-    assert rows["onnxruntime"]["precision"] == "float32" and "e2e_fps" not in rows["onnxruntime"]
-    from vidstyle.runtime.device import cpu_has_bf16
+    assert "cores" in out["machine"] and "bf16" in out["machine"]
+    rows = out["rows"]
+    assert rows and all(row["backend"] == "torch" and row["size"] == "86x48" for row in rows)
+    for row in rows:
+        assert row["model_fps"] > 0 and row["e2e_fps"] > 0 and row["temporal"] == "flow"
+        assert row["temporal_ms"] > 0 and 0 < row["temporal_share"] < 1
+    native = native_bf16()
+    if native is not None:  # both precisions where the CPU has native bf16, else fp32 only
+        assert sorted(row["precision"] for row in rows) == (["bfloat16", "float32"] if native else ["float32"])
 
-    timed = {row["precision"] for row in out["rows"] if row["backend"] == "torch"}  # both, where bf16 is native
-    assert timed == ({"float32", "bfloat16"} if cpu_has_bf16() else {"float32"}) and "bf16" in out["machine"]
+
+def test_bench_precisions_follow_the_device():
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert bench.bench_precisions(cpu, ["bf16"]) == ["bf16"] and bench.bench_precisions(cuda) == ["fp16"]
+    with mock.patch.object(bench, "cpu_has_bf16", return_value=True):
+        assert bench.bench_precisions(cpu) == bench.bench_precisions(cpu, ["auto"]) == ["fp32", "bf16"]
+    with mock.patch.object(bench, "cpu_has_bf16", return_value=False):
+        assert bench.bench_precisions(cpu) == ["fp32"]
+
+
+@pytest.mark.skipif(not HAS_ORT, reason="needs the optional extra vidstyle[onnx]")
+def test_bench_onnxruntime_row_as_json():
+    r = run_cli("bench", "--model", "fast", "--size", "48", "--backend", "onnxruntime", "--seconds", "0.3", "--json")
+    assert r.returncode == 0, r.stderr
+    (row,) = json.loads(r.stdout)["rows"]
+    assert row["backend"] == "onnxruntime" and row["size"] == "86x48" and row["model_fps"] > 0
+    assert row["precision"] == "float32" and "e2e_fps" not in row
 
 
 def test_onnxruntime_backend_refuses_adain():

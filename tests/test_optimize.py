@@ -143,7 +143,7 @@ def test_eval_measures_the_optimiser_beside_its_start_on_the_same_pairs(tmp_path
     assert a.func(a) == 0
     r = json.loads(capsys.readouterr().out)
     assert r["optimize"] == 4 and set(r["methods"]) == {"model", "optimized", "reinhard", "identity"}
-    assert r["methods"]["optimized"]["style_loss"] != r["methods"]["model"]["style_loss"]  # it did move
+    assert r["methods"]["optimized"]["style_loss"] < r["methods"]["model"]["style_loss"]  # it improved on its start
 
 
 def test_preserve_color_luma_keeps_the_photos_chroma():

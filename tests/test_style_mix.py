@@ -38,17 +38,24 @@ def test_weights_one_and_zero_give_exactly_the_first_style(st):
     assert np.array_equal(mixed_out, st(CONTENT))
 
 
-def test_a_mix_lies_between_its_styles(st):
+def test_a_mix_is_the_code_of_its_styles_weighted_statistics(st):
+    """adain: the code is the relu4_1 (mean, std), so the mix's is the weighted mean and lies between the two;
+    fast: the code is the style MLP's output for the weighted mean of the styles' {layer: (mean, std)}."""
     red, blue = st.style_stats(RED), st.style_stats(BLUE)
+    assert not torch.allclose(red[0], blue[0])  # the two styles differ, so the weights matter
     _, mix = st.encode_mix([(RED, 3.0), (BLUE, 1.0)])  # normalised: 0.75, 0.25
-    expected = [0.75 * r + 0.25 * b for r, b in zip(red, blue)]
-    assert all(between(r, b, e) for r, b, e in zip(red, blue, expected))
-    assert not torch.allclose(red[0], blue[0])  # the two styles differ, so "between" says something
-    with torch.autocast("cpu", dtype=st.dtype, enabled=st.dtype != torch.float32):  # as the Stylizer runs it
-        code = st.net.code_from_stats(tuple(expected))
-    assert all(torch.allclose(c, m, atol=1e-6) for c, m in zip(code, mix))  # the code of the averaged statistics
-    if st.model_name == "adain":  # adain's code is its statistics: the mix's mean and std lie between
+    averaged = [0.75 * r + 0.25 * b for r, b in zip(red, blue)]
+    if st.model_name == "adain":
+        expected = averaged
         assert all(between(r, b, m) for r, b, m in zip(red, blue, mix))
+    else:
+        from vidstyle.models.fast import STYLE_LAYERS
+
+        pairs = {layer: (averaged[2 * i], averaged[2 * i + 1]) for i, layer in enumerate(STYLE_LAYERS)}
+        with torch.no_grad(), torch.autocast("cpu", dtype=st.dtype, enabled=st.dtype != torch.float32):
+            expected = st.net.mapper(pairs)
+    assert len(mix) == len(expected)
+    assert all(torch.allclose(m, e.float(), rtol=1e-5, atol=1e-6) for m, e in zip(mix, expected))
 
 
 def test_the_output_colour_moves_from_one_style_to_the_other(st):

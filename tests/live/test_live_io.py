@@ -116,7 +116,7 @@ class KeepFrames:
 
 
 def test_virtual_camera_through_a_pyvirtualcam_backend(monkeypatch):
-    pyvirtualcam = pytest.importorskip("pyvirtualcam")
+    pyvirtualcam = pytest.importorskip("pyvirtualcam")  # in the [test] extra; the backend needs no device
     monkeypatch.setattr(pyvirtualcam.camera, "BACKENDS", dict(pyvirtualcam.camera.BACKENDS))  # undone after
     pyvirtualcam.register_backend("vidstyle-test", KeepFrames)
     cam = VirtualCamOutput((320, 240), fps=30, backend="vidstyle-test")
@@ -130,14 +130,17 @@ def test_virtual_camera_through_a_pyvirtualcam_backend(monkeypatch):
         assert y[:25].max() <= 16 and y[60:180].mean() > 16  # black letterbox bars above the picture
 
 
-def test_virtual_camera_missing_says_what_to_install(monkeypatch):
-    pytest.importorskip("pyvirtualcam")
+def test_virtual_camera_device_missing_says_what_to_install():
+    pytest.importorskip("pyvirtualcam")  # in the [test] extra
     if any(name.startswith("video") for name in os.listdir("/dev")):
         pytest.skip("a video device exists here; this test needs a machine without v4l2loopback")
     with pytest.raises(VidstyleError) as e:
         VirtualCamOutput()
     assert "no virtual camera device" in str(e.value) and "\n" not in str(e.value)
     assert ("modprobe v4l2loopback" if platform.system() == "Linux" else "OBS") in str(e.value)
-    monkeypatch.setitem(sys.modules, "pyvirtualcam", None)
+
+
+def test_virtual_camera_package_missing_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyvirtualcam", None)  # as if it were not installed
     with pytest.raises(VidstyleError, match=r"pip install 'vidstyle\[virtualcam\]'"):
         VirtualCamOutput()

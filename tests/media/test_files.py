@@ -31,4 +31,6 @@ def test_fit_even_crops_one_pixel_and_resizes_more():
     assert (even(5), even(7), even(1)) == (4, 6, 2)
     assert np.array_equal(fit_even(rgb, 6, 4), rgb[:4, :6])
     assert fit_even(rgb, 10, 8).shape == (8, 10, 3)
-    assert fit_even(rgb[:4, :6], 6, 4) is not None
+    flat = np.full((5, 7, 3), (10, 120, 240), np.uint8)
+    assert np.array_equal(fit_even(flat, 10, 8), np.full((8, 10, 3), (10, 120, 240), np.uint8))  # the whole picture
+    assert np.array_equal(fit_even(rgb[:4, :6], 6, 4), rgb[:4, :6])  # already even: unchanged

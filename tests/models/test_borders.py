@@ -11,9 +11,9 @@ from vidstyle.eval.metrics import border_score, edge_line_score
 from vidstyle.media.images import load_image
 
 SIZES = ((360, 640), (357, 633))
-# the bar for fast v2 was 8 (mean) and 15 (worst); with fix_edges the worst here is 2.2 (adain without it:
-# 9.6, fast-v1: 69), so the worst side is held to 5
-MEAN_MAX, WORST_MAX = 8.0, 5.0
+# with fix_edges the scores here are -0.4 to 0.7, their mean at most 0.3 (adain without it: 9.6 worst, fast-v1:
+# 69; adain with half the correction: mean 3.1, worst 3.9), so the mean is held to 1.5 and the worst side to 5
+MEAN_MAX, WORST_MAX = 1.5, 5.0
 # edge line score here: fast-v1 63-68; fast 6-10 (lines 18-21 px inside the left and right edges, from the zero
 # padding in its encoder) while fix_edges corrected 20 rows, at most 1.5 with 32; adain at most 2.7
 LINES_MAX = 5.0
@@ -58,16 +58,20 @@ def test_fix_edges_removes_a_band_and_keeps_the_contents_own_shading():
     assert fix_edges(small, small) is small  # too small to have a band and a reference: left alone
 
 
+# fix_edges's definition (its module's docstring and constants, written out here): the 32 outermost rows are
+# corrected, against the band 36-48 px in, over 31 px along the edge, fading out over the innermost 4 rows
+EDGE_DEPTH, EDGE_REF, EDGE_ALONG = 32, (36, 48), 31
+EDGE_WEIGHTS = [1.0] * 28 + [0.8, 0.6, 0.4, 0.2]
+
+
 def reference_fix(y, x):
     """fix_edges as its docstring says it, row by row: the top and bottom rows, then the left and right ones."""
     import torch.nn.functional as F
 
-    from vidstyle.models.edges import EDGE_ALONG, EDGE_DEPTH, EDGE_REF, taper
-
     def box(v):  # (N, C, L) -> the mean over EDGE_ALONG pixels along L, the ends repeated
         return F.avg_pool1d(F.pad(v, (EDGE_ALONG // 2, EDGE_ALONG // 2), mode="replicate"), EDGE_ALONG, 1)
 
-    y, weights = y.clone(), taper(EDGE_DEPTH)[:, 0]
+    y, weights = y.clone(), EDGE_WEIGHTS
     for columns in (False, True):
         yv, xv = (y.transpose(-1, -2), x.transpose(-1, -2)) if columns else (y, x)
         n, d = yv.shape[-2], yv - xv

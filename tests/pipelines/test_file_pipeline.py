@@ -5,7 +5,7 @@ import threading
 
 import numpy as np
 import pytest
-from media_files import make_video
+from media_files import make_video, textured_frame
 
 from vidstyle.media.decode import FileSource
 from vidstyle.media.writer import VideoFileSink
@@ -43,12 +43,15 @@ def test_temporal_stage_sees_every_frame_in_order(tmp_path):
     seen = []
 
     def temporal(inp, styl):
-        seen.append(int(inp.mean()))
+        seen.append(inp.astype(int))
         assert np.array_equal(styl, 255 - inp)
         return styl
 
     stats = run(tmp_path, temporal)
     assert stats.frames == 12 and len(seen) == 12
+    drawn = [textured_frame(48, 64, t).astype(int) for t in range(12)]  # the frames make_video encoded
+    order = [int(np.argmin([np.abs(f - d).mean() for d in drawn])) for f in seen]
+    assert order == list(range(12))
     assert os.path.exists(tmp_path / "out.mp4")
 
 

@@ -73,13 +73,20 @@ def test_each_stream_has_its_own_style_and_state(engine):
         engine.close_stream(b)
 
 
+def wait_until(cond, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
 def test_latest_wins_per_stream_and_round_robin(engine):
     outs = Outputs()
     a, b = engine.open_stream(outs.sink("a")), engine.open_stream(outs.sink("b"))
     try:
         with engine.lock:  # the inference thread waits for the lock: frames pile up, only the newest stays
             engine.submit(a, frame(10))
-            time.sleep(0.3)  # it took a's first frame and waits on the lock with it
+            wait_until(lambda: a.pending is None)  # it took a's first frame and waits on the lock with it
             for seed in (11, 12, 13):
                 engine.submit(a, frame(seed))
             for seed in (21, 22):
