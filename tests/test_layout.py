@@ -28,6 +28,7 @@ ALLOWED = {
     "export": {"api", "models", "media"},
     "bench": {"api", "models", "media", "runtime", "live", "pipelines", "temporal", "export", "jobs"},
     "serve": {"media", "runtime", "live", "temporal", "pipelines", "styles"},
+    "batch": {"jobs", "media", "runtime"},
     "cli": {"*"},
     "__init__": {"api"},
     "__main__": {"cli"},
