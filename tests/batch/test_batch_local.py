@@ -54,3 +54,18 @@ def test_inputs_of_the_same_name_and_empty_globs_fail_alone(tmp_path):
         ("*.avi", "out/*.mkv")]
     assert [i.error.split(":")[0] for i in got] == ["", "", "same output name as " + str(tmp_path / "x/clip.mp4"),
                                                      "no file matches"]
+
+
+def test_a_started_task_whose_output_appeared_counts_as_done_and_an_older_output_does_not(tmp_path):
+    from vidstyle.batch.manifest import Manifest
+
+    m, old, new = Manifest(str(tmp_path)), tmp_path / "old.mp4", tmp_path / "new.mp4"
+    old.write_bytes(b"from before the batch")
+    m.start("old.mp4", "fp", str(old))
+    m.start("new.mp4", "fp", str(new))
+    again = Manifest(str(tmp_path))  # the run was stopped here, and a worker finished new.mp4 after all
+    new.write_bytes(b"whole output")
+    assert again.done("new.mp4", "fp", str(new)) and not again.done("new.mp4", "other", str(new))
+    assert not again.done("old.mp4", "fp", str(old))  # still the file from before: not this batch's
+    again.record("old.mp4", "fp", frames=3)
+    assert Manifest(str(tmp_path)).done("old.mp4", "fp", str(old))

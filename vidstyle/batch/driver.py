@@ -50,9 +50,12 @@ def plan(items: list[Item], options, manifest: Manifest, summary: Summary) -> li
             summary.failed.append((item.src, error_line(e)))
             continue
         key = output_key(item.dst)
-        if manifest.done(key, fp) and os.path.exists(item.dst):
+        if manifest.done(key, fp, item.dst):
+            if manifest.tasks[key]["state"] != "done":  # finished after its run was stopped
+                manifest.record(key, fp, src=os.path.abspath(item.src))
             summary.skipped.append(item.dst)
             continue
+        manifest.start(key, fp, item.dst)
         tasks.append(FileTask(key, item.src, item.dst, frames, fp))
     return tasks
 

@@ -24,9 +24,20 @@ def fingerprint(src: str, options, extra: str = "") -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def signature(path: str) -> list | None:
+    """(size, modification time) of a file, or None when it does not exist."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
 class Manifest:
-    """``done(key, fp)``: whether task ``key`` finished with fingerprint ``fp``; ``record(key, fp, **info)``
-    marks it finished and saves; ``forget(key)`` drops it. Keys are output-relative names."""
+    """``start(key, fp, dst)`` notes that task ``key`` (fingerprint ``fp``) is about to write ``dst``;
+    ``record(key, fp, **info)`` marks it finished; ``done(key, fp, dst)`` says whether it is. A started task whose
+    ``dst`` has appeared since (outputs appear only when complete) counts as done: the run that started it was
+    stopped between the worker finishing and the driver recording it. Keys are output names."""
 
     def __init__(self, outdir: str):
         self.path = os.path.join(outdir, NAME)
@@ -40,16 +51,19 @@ class Manifest:
             except (OSError, ValueError):
                 self.tasks = {}  # unreadable: start afresh (outputs are still never clobbered)
 
-    def done(self, key: str, fp: str) -> bool:
-        return self.tasks.get(key, {}).get("fingerprint") == fp
+    def done(self, key: str, fp: str, dst: str) -> bool:
+        entry = self.tasks.get(key, {})
+        if entry.get("fingerprint") != fp or (now := signature(dst)) is None:
+            return False
+        return entry.get("state") == "done" or now != entry.get("before")
 
-    def record(self, key: str, fp: str, **info) -> None:
-        self.tasks[key] = {"fingerprint": fp, **info}
+    def start(self, key: str, fp: str, dst: str) -> None:
+        self.tasks[key] = {"fingerprint": fp, "state": "started", "before": signature(dst)}
         self.save()
 
-    def forget(self, key: str) -> None:
-        if self.tasks.pop(key, None) is not None:
-            self.save()
+    def record(self, key: str, fp: str, **info) -> None:
+        self.tasks[key] = {"fingerprint": fp, "state": "done", **info}
+        self.save()
 
     def save(self) -> None:
         tmp = temp_path(self.path)
