@@ -32,6 +32,12 @@ def register(sub) -> None:
                    "after another); default: Ray started on this machine when it is installed, else off")
     p.add_argument("--workers", type=args.int_in(1, 4096), help="workers, each with its own model (default: one "
                    "per GPU of the cluster; on CPUs, one per 4 cores)")
+    p.add_argument("--segment-seconds", type=args.float_in(0, 86400), default=60.0, metavar="S",
+                   help="cut videos longer than 1.5 S seconds into segments of about S seconds at their keyframes, "
+                   "stylized in parallel and joined without re-encoding; 0: never (default 60)")
+    p.add_argument("--warmup", type=args.int_in(0, 10000), default=30, metavar="N",
+                   help="frames before each segment stylized (and thrown away) to settle its temporal smoothing "
+                   "and statistics, so segments join without a visible seam (default 30)")
     add_job_options(p)
     p.set_defaults(func=run)
 
@@ -44,7 +50,8 @@ def run(a: argparse.Namespace) -> int:
     opts = options(a)
     pool = make_pool(a.ray, a.workers, opts)
     try:
-        summary = run_batch(items(a.inputs, a.outdir, a.ext), opts, a.outdir, pool, quiet=a.quiet)
+        summary = run_batch(items(a.inputs, a.outdir, a.ext), opts, a.outdir, pool, quiet=a.quiet,
+                            segment_seconds=a.segment_seconds, warmup=a.warmup)
     finally:
         pool.close()
     if a.quiet:  # failures are said even then
