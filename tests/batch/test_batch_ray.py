@@ -47,13 +47,14 @@ def wait_for(cond, timeout=120.0):
     raise AssertionError("timed out")
 
 
-def test_three_clips_on_two_nodes_and_a_killed_worker_is_retried(cluster, tmp_path):
+def test_three_clips_and_a_film_in_four_segments_on_two_nodes_and_a_killed_worker_is_retried(cluster, tmp_path):
     from vidstyle.batch.ray_pool import RayPool
 
     clips = tmp_path / "clips"
     clips.mkdir()
     for i, n in enumerate((90, 12, 14)):
-        make_video(str(clips / f"c{i}.mp4"), n=n, size=(64, 48), audio="aac")
+        make_video(str(clips / f"c{i}.mp4"), n=n, size=(64, 48), audio="aac")  # one keyframe: never cut
+    make_video(str(clips / "film.mp4"), n=100, size=(64, 48), audio="aac", rotation=90, gop=25)  # 4 s, 4 keyframes
     out = tmp_path / "out"
     out.mkdir()
     pool = RayPool("auto", 2, OPTS)
@@ -70,17 +71,23 @@ def test_three_clips_on_two_nodes_and_a_killed_worker_is_retried(cluster, tmp_pa
     killer = threading.Thread(target=kill_first_writer, daemon=True)
     killer.start()
     try:
-        summary = run_batch(items([str(clips)], str(out), "mp4"), OPTS, str(out), pool, quiet=True)
+        summary = run_batch(items([str(clips)], str(out), "mp4"), OPTS, str(out), pool, quiet=True,
+                            segment_seconds=1.0, warmup=10)
     finally:
         pool.close()
     killer.join(5)
     assert killed, "the worker was not killed"
-    assert summary.failed == [] and len(summary.done) == 3
+    assert summary.failed == [] and len(summary.done) == 4
     for i, n in enumerate((90, 12, 14)):
         info = probe(str(out / f"c{i}.mp4"))
         assert info["frames"] == n and info["audio"] == "aac"
-    assert sorted(n for n in os.listdir(out) if not n.startswith(".")) == ["c0.mp4", "c1.mp4", "c2.mp4",
+    film, joined = probe(str(clips / "film.mp4")), probe(str(out / "film.mp4"))
+    assert joined["frames"] == 100 and joined["times"] == film["times"] and joined["rotation"] == 90
+    assert joined["audio"] == "aac" and abs(joined["audio_duration"] - film["audio_duration"]) < 0.05
+    assert json.load(open(out / "vidstyle-batch.json"))["tasks"]["film.mp4"]["segments"] == 4
+    assert sorted(n for n in os.listdir(out) if not n.startswith(".")) == ["c0.mp4", "c1.mp4", "c2.mp4", "film.mp4",
                                                                          "vidstyle-batch.json"]
+    assert not [n for n in os.listdir(out) if ".part" in n]
 
 
 def test_an_interrupted_run_resumes_from_its_manifest(cluster, tmp_path):
