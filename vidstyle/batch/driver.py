@@ -100,6 +100,10 @@ def join_segments(j: Joined, options, manifest: Manifest, summary: Summary) -> N
     manifest.record(j.key, j.fp, src=os.path.abspath(j.src), frames=frames, segments=len(j.parts))
     summary.done.append(j.dst)
     shutil.rmtree(segment_folder(j.dst), ignore_errors=True)
+    try:
+        os.rmdir(os.path.dirname(segment_folder(j.dst)))  # the last one out
+    except OSError:
+        pass
 
 
 def run_batch(items: list[Item], options, outdir: str, pool, quiet: bool = False, stream=None,
