@@ -21,15 +21,17 @@ def textured_frame(h: int, w: int, t: int) -> np.ndarray:
 def make_video(path: str, n: int = 12, size: tuple[int, int] = (64, 48), rate: int = 25,
                pts: list[int] | None = None, time_base: Fraction | None = None, audio: str | None = "aac",
                rotation: int = 0, codec: str = "libx264", pix_fmt: str = "yuv420p",
-               container_options: dict | None = None) -> str:
+               container_options: dict | None = None, gop: int | None = None) -> str:
     """Write ``n`` frames of size (W, H); ``pts`` in ``time_base`` units gives variable frame rate;
     ``audio`` is an audio codec (aac, pcm_s16le, libopus...) for a 440 Hz tone of the same duration;
-    ``container_options`` go to the muxer (e.g. {"movflags": "faststart"})."""
+    ``container_options`` go to the muxer (e.g. {"movflags": "faststart"}); ``gop``: a keyframe every this many
+    frames (x264; default: its own, 250)."""
     w, h = size
     tb = time_base or Fraction(1, rate * 100)
     pts = pts or [round(i / rate / tb) for i in range(n)]
+    x264 = {"preset": "ultrafast"} | ({"g": str(gop), "keyint_min": str(gop)} if gop else {})
     with av.open(path, "w", options=container_options or {}) as out:
-        vs = out.add_stream(codec, rate=rate, options={"preset": "ultrafast"} if codec == "libx264" else {})
+        vs = out.add_stream(codec, rate=rate, options=x264 if codec == "libx264" else {})
         vs.width, vs.height, vs.pix_fmt = w, h, pix_fmt
         vs.time_base = tb
         vs.codec_context.time_base = tb

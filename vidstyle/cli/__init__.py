@@ -1,4 +1,4 @@
-"""The command line: ``vidstyle {file,image,webcam,serve,styles,bench,eval,export,train}``.
+"""The command line: ``vidstyle {file,batch,image,webcam,serve,styles,bench,eval,export,train}``.
 
 ``main`` builds the parser and turns errors into one line; ``args`` holds the options and checks that several
 commands share; ``optimize`` is the ``image --optimize`` step; every other module is one command with

@@ -21,6 +21,12 @@ def register(sub) -> None:
     p = sub.add_parser("file", help="stylize a video file", epilog=EXAMPLES, formatter_class=args.Formatter)
     p.add_argument("input", metavar="IN", help="input video")
     p.add_argument("output", metavar="OUT", help="output video (.mp4, .mkv, .mov: H.264; .webm: VP9)")
+    add_job_options(p)
+    p.set_defaults(func=run)
+
+
+def add_job_options(p: argparse.ArgumentParser) -> None:
+    """The flags of the video job (everything ``options`` maps), shared with `vidstyle batch`."""
     args.add_model_options(p)
     args.add_batch_option(p)
     args.add_tile_options(p)
@@ -37,9 +43,8 @@ def register(sub) -> None:
                    help="H.264 encoder; auto: NVENC on CUDA runs where it opens, else x264 (default auto)")
     p.add_argument("--strip-metadata", action="store_true", help="do not copy the input's metadata (title, comment, "
                    "artist, creation time, language, ...; copied by default, so attributions are kept)")
-    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
-    p.set_defaults(func=run)
 
 
 def options(a: argparse.Namespace) -> VideoOptions:

@@ -10,11 +10,12 @@ import sys
 
 from .. import __version__
 from ..errors import VidstyleError
-from . import args, bench, eval, export, file, image, serve, styles, train, webcam
+from . import args, batch, bench, eval, export, file, image, serve, styles, train, webcam
 
-COMMANDS = (file, image, webcam, serve, styles, bench, eval, export, train)
+COMMANDS = (file, batch, image, webcam, serve, styles, bench, eval, export, train)
 EXAMPLES = """examples:
   vidstyle file in.mp4 out.mp4 --style starry
+  vidstyle batch clips/ -o styled/ --style wave
   vidstyle image photo.jpg painted.png --style wave
   vidstyle webcam --style starry kandinsky --virtual-cam
   vidstyle serve --host 0.0.0.0

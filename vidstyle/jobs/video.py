@@ -17,10 +17,11 @@ log = logging.getLogger("vidstyle")
 
 
 def stylize_video(src: str, dst: str, options: VideoOptions | None = None,
-                  runner: ModelRunner | None = None) -> VideoResult:
+                  runner: ModelRunner | None = None, on_frame=None) -> VideoResult:
     """Stylize the video file ``src`` into ``dst`` (its frame count, timestamps, audio, rotation, colour tags and
     metadata kept), with ``runner`` (None: one made from ``options``) and a stream state of its own. ``dst`` appears
-    only when the whole job succeeds; an existing ``dst`` is refused unless ``options.overwrite``."""
+    only when the whole job succeeds; an existing ``dst`` is refused unless ``options.overwrite``. ``on_frame()``
+    (optional) is called after each frame written (from another thread)."""
     o = options or VideoOptions()
     check_output_path(dst, o.overwrite, (src,))
     temporal = None if o.temporal == "off" else make_temporal(o.temporal, o.temporal_strength)
@@ -46,6 +47,6 @@ def stylize_video(src: str, dst: str, options: VideoOptions | None = None,
     except BaseException:
         source.close()
         raise
-    stats = stylize_file(source, sink, runner, state, batch=batch, quiet=o.quiet)
+    stats = stylize_file(source, sink, runner, state, batch=batch, quiet=o.quiet, on_frame=on_frame)
     return VideoResult(stats.frames, stats.seconds, stats.fps, runner.model_label(state),
                        state.style_name, bool(source.damage.summary()))

@@ -8,11 +8,13 @@ from __future__ import annotations
 import logging
 import os
 import re
+import socket
 
 from ..errors import VidstyleError
 
 log = logging.getLogger("vidstyle")
-PART = re.compile(r"^\..+\.vidstyle-(\d+)\.part(\.[^.]*)?$")  # temp_path's names; the number is the writer's PID
+# temp_path's names: the writer's PID and host (several machines may write into one shared folder)
+PART = re.compile(r"^\..+\.vidstyle-(\d+)(?:-([A-Za-z0-9-]+))?\.part(\.[^.]*)?$")
 
 CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm", ".avi": "avi",
               ".ts": "mpegts"}
@@ -41,10 +43,16 @@ def container_format(path: str) -> str | None:
     return CONTAINERS.get(os.path.splitext(path)[1].lower())
 
 
+def host() -> str:
+    """This machine's name as it appears in temporary file names."""
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "localhost"
+
+
 def temp_path(out: str) -> str:
-    """A hidden temporary file beside ``out`` with the same extension (so the format is known)."""
+    """A hidden temporary file beside ``out`` with the same extension (so the format is known), named after this
+    process and machine."""
     folder, name = os.path.split(os.path.abspath(out))
-    return os.path.join(folder, f".{name}.vidstyle-{os.getpid()}.part{os.path.splitext(name)[1]}")
+    return os.path.join(folder, f".{name}.vidstyle-{os.getpid()}-{host()}.part{os.path.splitext(name)[1]}")
 
 
 def pid_alive(pid: int) -> bool:
@@ -58,8 +66,8 @@ def pid_alive(pid: int) -> bool:
 
 
 def remove_stale_parts(folder: str) -> list[str]:
-    """Remove the temporary files that vidstyle runs which are gone (killed, crashed) left in ``folder``;
-    returns their paths."""
+    """Remove the temporary files that vidstyle runs of this machine which are gone (killed, crashed) left in
+    ``folder`` (another machine's are its own business); returns their paths."""
     removed = []
     try:
         names = os.listdir(folder)
@@ -67,7 +75,7 @@ def remove_stale_parts(folder: str) -> list[str]:
         return removed
     for name in names:
         m = PART.match(name)
-        if m and int(m.group(1)) != os.getpid() and not pid_alive(int(m.group(1))):
+        if m and m.group(2) in (None, host()) and int(m.group(1)) != os.getpid() and not pid_alive(int(m.group(1))):
             try:
                 os.remove(os.path.join(folder, name))
                 removed.append(os.path.join(folder, name))

@@ -33,10 +33,11 @@ class RunStats:
 
 
 def stylize_file(source: FileSource, sink: VideoFileSink, runner, state, batch: int = 4,
-                 quiet: bool = False) -> RunStats:
+                 quiet: bool = False, on_frame=None) -> RunStats:
     """Run the whole file through ``runner`` with the stream ``state`` (its temporal stage included) into
     ``sink``; closes the sink on success, aborts it (removing the partial file) on any error or interrupt, and
-    closes the source either way."""
+    closes the source either way. ``on_frame()`` (optional) is called, from the writer thread, after each
+    frame written."""
     stop = threading.Event()
     decoded, stylized, finished = (Pipe(batch * QUEUE_BATCHES, stop) for _ in range(3))
     out_hw = sink.requested[::-1]
@@ -45,7 +46,7 @@ def stylize_file(source: FileSource, sink: VideoFileSink, runner, state, batch: 
     workers = [Worker(lambda: read_stage(source, sink, decoded), "vidstyle-reader", stop),
                Worker(lambda: temporal_stage(state.active_temporal, stylized, finished, out_hw), "vidstyle-temporal",
                       stop),
-               Worker(lambda: write_stage(sink, finished, progress), "vidstyle-writer", stop)]
+               Worker(lambda: write_stage(sink, finished, progress, on_frame), "vidstyle-writer", stop)]
     t0 = time.monotonic()
     try:
         for w in workers:
@@ -129,7 +130,9 @@ def temporal_stage(temporal, src: Pipe, out: Pipe, out_hw: tuple[int, int]) -> N
     out.put(END)
 
 
-def write_stage(sink: VideoFileSink, src: Pipe, progress: Progress) -> None:
+def write_stage(sink: VideoFileSink, src: Pipe, progress: Progress, on_frame=None) -> None:
     while (frame := src.get()) is not END:
         sink.write(frame)
         progress.update(1)
+        if on_frame is not None:
+            on_frame()
