@@ -74,17 +74,17 @@ def test_out_of_memory_halves_the_batch_once_and_gives_the_same_frames(monkeypat
     st = Stylizer(model="fast", device="cpu", precision="fp32", disk_cache=False)
     frames = np.random.default_rng(0).integers(0, 256, (5, 40, 56, 3), dtype=np.uint8)
     expected = st(frames)
-    real = st._stylize
+    real = st.runner._stylize
 
-    def small_gpu(x, out_hw=None):
+    def small_gpu(state, x, out_hw=None, code=None):
         if x.shape[0] > 2:
             raise torch.OutOfMemoryError("CUDA out of memory")
-        return real(x, out_hw)
+        return real(state, x, out_hw, code)
 
-    monkeypatch.setattr(st, "_stylize", small_gpu)
+    monkeypatch.setattr(st.runner, "_stylize", small_gpu)
     assert np.array_equal(st(frames), expected)
     assert np.array_equal(st(frames), expected)
     assert caplog.text.count("out of GPU memory at batch 5") == 1
-    monkeypatch.setattr(st, "_stylize", lambda x, out_hw=None: (_ for _ in ()).throw(torch.OutOfMemoryError()))
+    monkeypatch.setattr(st.runner, "_stylize", lambda *a, **k: (_ for _ in ()).throw(torch.OutOfMemoryError()))
     with pytest.raises(VidstyleError, match="--size"):
         st(frames[:1])
