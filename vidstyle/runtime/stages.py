@@ -105,6 +105,12 @@ class Latest:
             self._item, self._full = item, True
             self._cond.notify()
 
+    @property
+    def full(self) -> bool:
+        """Whether an item waits to be read."""
+        with self._cond:
+            return self._full
+
     def get(self, timeout: float | None = None):
         with self._cond:
             self._cond.wait_for(lambda: self._full or self.closed, timeout)
