@@ -29,7 +29,8 @@ def test_no_preview_and_no_other_output_is_an_error_here(tmp_path):
 
 
 def test_ctrl_c_ends_cleanly_with_the_recording_finalized(tmp_path):
-    clip = make_video(str(tmp_path / "cam.mp4"), n=600, size=(64, 48), rate=30, audio=None)
+    # 60 s of camera: a loaded machine may take many seconds to start, and the clip must outlast that
+    clip = make_video(str(tmp_path / "cam.mp4"), n=1800, size=(64, 48), rate=30, audio=None)
     out = str(tmp_path / "rec.mp4")
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.Popen([sys.executable, "-m", "vidstyle", "webcam", "--camera", clip, "--model", "adain",
@@ -41,7 +42,7 @@ def test_ctrl_c_ends_cleanly_with_the_recording_finalized(tmp_path):
             line = proc.stderr.readline()
             assert line, "".join(lines)
             lines.append(line)
-        time.sleep(1.5)  # a few frames' time (the clip lasts 20 s)
+        time.sleep(1.5)  # a few frames' time
         proc.send_signal(signal.SIGINT)
         rest = proc.communicate(timeout=60)[1]
     finally:
