@@ -14,6 +14,8 @@ A frame where almost nothing agrees (mean w < ``MIN_AGREE`` * b) is treated as a
 """
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -44,21 +46,18 @@ class Flow(Temporal):
 
     def __init__(self, strength: float | None = None, sigma: float = SIGMA):
         self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
-        self._grids: dict[tuple[int, int], np.ndarray] = {}
         super().__init__(strength)
         d = np.arange(256, dtype=np.float32)
         self._weight_lut = (self.strength * np.exp(-((d / sigma) ** 2))).astype(np.float32)
         self._weight_lut[255] = 0.0  # off-frame marker
 
+    @staticmethod
+    def grid(h: int, w: int) -> np.ndarray:
+        """Pixel coordinates (h, w, 2) float32, x then y (cached)."""
+        return pixel_grid(h, w)
+
     def keep(self, out: np.ndarray) -> np.ndarray:
         return cv2.cvtColor(out, cv2.COLOR_RGB2RGBA)  # RGBA: OpenCV warps four channels much faster than three
-
-    def grid(self, h: int, w: int) -> np.ndarray:
-        """Pixel coordinates (h, w, 2) float32, x then y (cached)."""
-        if (h, w) not in self._grids:
-            xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-            self._grids[(h, w)] = np.dstack([xs, ys])
-        return self._grids[(h, w)]
 
     def agreement(self, cur: Shrunk, prev: Shrunk) -> tuple[np.ndarray, np.ndarray]:
         """On the small grid (h, w): the backward map (h, w, 2), the position in frame t-1 of each pixel of
@@ -68,13 +67,8 @@ class Flow(Temporal):
         resamples and smears the history, so the flow is set to zero wherever no motion explains the
         neighbourhood (``ZERO_BOX`` px) about as well as the flow does (within ``ZERO_TOL`` grey levels)."""
         h, w = cur.grey.shape
-        grid = self.grid(h, w)
-        m = grid + self._dis.calc(cur.grey, prev.grey, None)
-        still = cv2.blur(cv2.absdiff(prev.grey, cur.grey), (ZERO_BOX, ZERO_BOX))
-        moved = cv2.blur(cv2.absdiff(cv2.remap(prev.grey, m, None, cv2.INTER_LINEAR,
-                                               borderMode=cv2.BORDER_REPLICATE), cur.grey), (ZERO_BOX, ZERO_BOX))
-        zero = cv2.compare(still, cv2.add(moved, ZERO_TOL), cv2.CMP_LE)
-        cv2.copyTo(grid, zero, m)
+        grid = pixel_grid(h, w)
+        m = settle(grid + self._dis.calc(cur.grey, prev.grey, None), grid, cur.grey, prev.grey)
         warped = cv2.remap(prev.rgba, m, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         r, g, b, _ = cv2.split(cv2.absdiff(warped, cur.rgba))
         d = cv2.min(cv2.max(cv2.max(r, g), b), 254)
@@ -90,13 +84,39 @@ class Flow(Temporal):
             return styl
         k, hw = cur.k, styl.shape[:2]
         if k > 1:  # the small grid's motion, in frame pixels, at every pixel of the frame
-            m = grow(cv2.addWeighted(m, k, self.grid(*m.shape[:2]), -k, 0.0), hw)
-            cv2.add(m, self.grid(*hw), dst=m)  # in place: several times faster than a new array here
+            m = grow(cv2.addWeighted(m, k, pixel_grid(*m.shape[:2]), -k, 0.0), hw)
+            cv2.add(m, pixel_grid(*hw), dst=m)  # in place: several times faster than a new array here
         a = grow(wgt, hw)
         mixed = cv2.blendLinear(warp_rgba(self._out, m), styl, a, 1.0 - a)
-        gain = np.sqrt((detail_energy(styl, k) + 1.0) / (detail_energy(mixed, k) + 1.0))
-        g = grow(np.clip(gain, 1.0, MAX_GAIN), hw)
-        return cv2.blendLinear(mixed, grow(shrink(mixed, 2 * k), hw), g, 1.0 - g)  # g B - (g - 1) low(B)
+        return restore_detail(mixed, detail_energy(styl, k), k)
+
+
+def restore_detail(mixed: np.ndarray, energy: np.ndarray, k: int) -> np.ndarray:
+    """A blend B, RGB uint8 (H, W, 3), whose fine detail is amplified back towards the local ``energy`` (as
+    ``detail_energy`` gives it for flow grid factor k): g B - (g - 1) low(B), g = sqrt((energy + 1) / (E(B) + 1))
+    clipped to [1, ``MAX_GAIN``]."""
+    hw = mixed.shape[:2]
+    gain = np.sqrt((energy + 1.0) / (detail_energy(mixed, k) + 1.0))
+    g = grow(np.clip(gain, 1.0, MAX_GAIN), hw)
+    return cv2.blendLinear(mixed, grow(shrink(mixed, 2 * k), hw), g, 1.0 - g)
+
+
+@functools.lru_cache(maxsize=8)
+def pixel_grid(h: int, w: int) -> np.ndarray:
+    """Pixel coordinates (h, w, 2) float32, x then y (cached: do not write to it)."""
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return np.dstack([xs, ys])
+
+
+def settle(m: np.ndarray, grid: np.ndarray, cur: np.ndarray, prev: np.ndarray) -> np.ndarray:
+    """The backward map ``m`` (h, w, 2) from grey frame ``cur`` (h, w) uint8 into ``prev``, set (in place) to
+    ``grid`` wherever zero motion explains the neighbourhood (``ZERO_BOX`` px) about as well as the flow does
+    (within ``ZERO_TOL`` grey levels); returns it."""
+    still = cv2.blur(cv2.absdiff(prev, cur), (ZERO_BOX, ZERO_BOX))
+    moved = cv2.blur(cv2.absdiff(cv2.remap(prev, m, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), cur),
+                     (ZERO_BOX, ZERO_BOX))
+    cv2.copyTo(grid, cv2.compare(still, cv2.add(moved, ZERO_TOL), cv2.CMP_LE), m)
+    return m
 
 
 def detail_energy(img: np.ndarray, k: int) -> np.ndarray:
