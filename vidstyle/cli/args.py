@@ -18,6 +18,7 @@ MAX_BATCH = 64
 MAX_CRF = 51
 MIN_TILE = 64  # smallest --tile side in pixels
 AUTO_MODEL = "fast on a CPU, adain on a GPU"  # what --model auto picks (vidstyle.api.default_model_name)
+MAX_KEY_INTERVAL = 100  # the largest --keyframes interval (the frames between two keyframes are held in memory)
 
 
 class Formatter(argparse.RawDescriptionHelpFormatter):
@@ -158,6 +159,17 @@ def tile_arg(text: str) -> int | str:
         return int_in(MIN_TILE, MAX_SIZE)(text)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(f"must be auto, off or a whole number from {MIN_TILE} to {MAX_SIZE}, "
+                                         f"got '{text}'") from None
+
+
+def keyframes_arg(text: str) -> int | str:
+    """--keyframes: 'auto' or an interval from 1 to MAX_KEY_INTERVAL frames."""
+    if text == "auto":
+        return text
+    try:
+        return int_in(1, MAX_KEY_INTERVAL)(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"must be auto or a whole number from 1 to {MAX_KEY_INTERVAL}, "
                                          f"got '{text}'") from None
 
 

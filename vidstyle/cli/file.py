@@ -37,6 +37,9 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
                    help=f"x264 preset: {', '.join(args.X264_PRESETS)} (default veryfast)")
     p.add_argument("--out-size", type=args.size_arg, help="output WxH (default: the input's size)")
     args.add_temporal_options(p, "temporal consistency (default flow: optical-flow guided blending, no flicker)")
+    p.add_argument("--keyframes", type=args.keyframes_arg, default=1, metavar="auto|N",
+                   help="paint every N-th frame, scene cuts and frames the flow cannot carry, and carry the "
+                   "painting to the others by optical flow; auto: N from the motion (default 1: paint every frame)")
     p.add_argument("--hwaccel", choices=["auto", "on", "off"], default="auto",
                    help="decode on the GPU (NVDEC); auto: on CUDA runs, where the machine can (default auto)")
     p.add_argument("--encoder", choices=["auto", "x264", "nvenc"], default="auto",
@@ -54,7 +57,7 @@ def options(a: argparse.Namespace) -> VideoOptions:
                         compile=a.compile, batch=a.batch, out_size=a.out_size, crf=a.crf, preset=a.preset,
                         temporal=a.temporal, temporal_strength=a.temporal_strength, hwaccel=a.hwaccel,
                         encoder=a.encoder, strip_metadata=a.strip_metadata, overwrite=a.overwrite,
-                        quiet=a.quiet)
+                        quiet=a.quiet, keyframes=a.keyframes)
 
 
 def run(a: argparse.Namespace) -> int:
@@ -63,6 +66,7 @@ def run(a: argparse.Namespace) -> int:
     result = stylize_video(a.input, a.output, options(a))
     if not a.quiet:
         note = " (input damaged: see the warning above)" if result.damaged else ""
+        keys = "" if result.keyframes is None else f", {result.keyframes} keyframes"
         print(f"{a.output}: {result.frames} frames in {result.seconds:.1f} s, {result.fps:.2f} fps, "
-              f"model {result.model}, style {result.style}{note}", file=sys.stderr)
+              f"model {result.model}, style {result.style}{keys}{note}", file=sys.stderr)
     return 0

@@ -15,9 +15,10 @@ class VideoOptions:
     strength in [0, 1]; size: processing short side (None: the input's); out_size: output (W, H) (None: the
     input's); batch: frames per model call (None: the runner's default); temporal: 'off', 'ema' or 'flow';
     temporal_strength in [0, 1) (None: the mode's default); hwaccel: 'auto', 'on', 'off'; encoder: 'auto',
-    'x264', 'nvenc'; strip_metadata: do not copy the input's container and stream tags. The model options
-    (model, device, precision, tile, tile_overlap, compile) are used only when ``stylize_video`` makes its own
-    runner.
+    'x264', 'nvenc'; strip_metadata: do not copy the input's container and stream tags; keyframes: 1 (paint
+    every frame), N (at least every N-th, optical flow carries the paintings to the frames between) or 'auto'
+    (N from the motion). The model options (model, device, precision, tile, tile_overlap, compile) are used
+    only when ``stylize_video`` makes its own runner.
     """
 
     style: object = None
@@ -42,6 +43,7 @@ class VideoOptions:
     overwrite: bool = False
     quiet: bool = False
     temporal_stats: float = TEMPORAL_STATS
+    keyframes: int | str = 1
 
     def runner(self):
         """The ``ModelRunner`` these options ask for (torch loads here)."""
@@ -62,3 +64,4 @@ class VideoResult:
     model: str
     style: str
     damaged: bool
+    keyframes: int | None = None  # frames painted, where not every frame was

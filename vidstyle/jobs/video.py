@@ -8,6 +8,7 @@ from ..media.files import check_output_path
 from ..media.hardware import pick_encoder
 from ..media.writer import VideoFileSink
 from ..pipelines.file import QUEUE_BATCHES, stylize_file
+from ..pipelines.keyframes import stylize_keyframed
 from ..runtime.device import resolve_device
 from ..stylizer import ModelRunner
 from ..temporal import make_temporal
@@ -47,6 +48,10 @@ def stylize_video(src: str, dst: str, options: VideoOptions | None = None,
     except BaseException:
         source.close()
         raise
-    stats = stylize_file(source, sink, runner, state, batch=batch, quiet=o.quiet, on_frame=on_frame)
+    if o.keyframes == 1:
+        stats = stylize_file(source, sink, runner, state, batch=batch, quiet=o.quiet, on_frame=on_frame)
+    else:
+        every = None if o.keyframes == "auto" else o.keyframes
+        stats = stylize_keyframed(source, sink, runner, state, every, quiet=o.quiet, on_frame=on_frame)
     return VideoResult(stats.frames, stats.seconds, stats.fps, runner.model_label(state),
-                       state.style_name, bool(source.damage.summary()))
+                       state.style_name, bool(source.damage.summary()), stats.keyframes)

@@ -30,6 +30,7 @@ class RunStats:
     frames: int
     seconds: float
     fps: float
+    keyframes: int | None = None  # frames painted by the model, where not all were
 
 
 def stylize_file(source: FileSource, sink: VideoFileSink, runner, state, batch: int = 4,
@@ -38,8 +39,17 @@ def stylize_file(source: FileSource, sink: VideoFileSink, runner, state, batch: 
     ``sink``; closes the sink on success, aborts it (removing the partial file) on any error or interrupt, and
     closes the source either way. ``on_frame()`` (optional) is called, from the writer thread, after each
     frame written."""
+    return run_stages(source, sink, state, lambda src, out: model_stage(runner, state, src, out, batch),
+                      batch * QUEUE_BATCHES, quiet, on_frame)
+
+
+def run_stages(source: FileSource, sink: VideoFileSink, state, paint, queue: int, quiet: bool = False,
+               on_frame=None) -> RunStats:
+    """The reader, temporal and writer threads around ``paint(decoded, stylized)``, run in the calling thread:
+    it takes ``Frame`` items from ``decoded`` and puts (frame, stylized, processing size) items, then END, into
+    ``stylized``. Pipes hold ``queue`` items. Sink, source and ``on_frame`` as ``stylize_file`` says."""
     stop = threading.Event()
-    decoded, stylized, finished = (Pipe(batch * QUEUE_BATCHES, stop) for _ in range(3))
+    decoded, stylized, finished = (Pipe(queue, stop) for _ in range(3))
     out_hw = sink.requested[::-1]
     progress = Progress(source.info.frames or None, "frames", quiet=quiet)
     state.reset()  # a new clip: no history carried over from an earlier one
@@ -51,7 +61,7 @@ def stylize_file(source: FileSource, sink: VideoFileSink, runner, state, batch: 
     try:
         for w in workers:
             w.start()
-        model_stage(runner, state, decoded, stylized, batch)
+        paint(decoded, stylized)
         join_all(workers)
         if sink.frames == 0:
             raise VidstyleError(f"input has no decodable video frames: {source.path}")
