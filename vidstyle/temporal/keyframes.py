@@ -38,7 +38,7 @@ FB_REL, FB_PX = 0.01, 1.0  # forward-backward tolerance: relative to the squared
 SIGMA = 30.0  # colour-difference scale (0-255) of the agreement test
 FILL = 0.02  # weight of the time-only blend where neither keyframe covers a pixel
 MIN_COVER = 0.55  # mean confidence against the keyframe below which a frame is painted
-AUTO_MOTION = 0.04  # auto: mean motion from the keyframe, as a fraction of the short side, that calls a new one
+AUTO_MOTION = 0.1  # auto: mean motion from the keyframe, as a fraction of the short side, that calls a new one
 AUTO_MAX = 12  # auto: the most frames from one keyframe to the next
 OFF = 255  # colour difference marking a pixel whose map leaves the frame
 
