@@ -1,6 +1,7 @@
 """Pipelines: compositions of stages, nothing else. ``file.stylize_file`` (decode -> batches -> stylizer ->
 temporal -> encode, nothing dropped) and ``live.LiveSession`` (camera -> stylizer -> temporal -> outputs,
-latest wins). Both use the stage runtime of ``vidstyle.runtime.stages`` and the per-frame steps of
+latest wins); ``keyframes.stylize_keyframed`` is the file pipeline with the model painting keyframes only.
+All use the stage runtime of ``vidstyle.runtime.stages`` and the per-frame steps of
 ``frames``.
 
 May import: ``vidstyle.media``, ``vidstyle.live``, ``vidstyle.runtime``, ``vidstyle.temporal``. The model

@@ -8,6 +8,9 @@ on a change of frame size and on a scene cut (``is_cut``), so the first frame of
 - ``ema``: out_t = (1 - b) y_t + b out_{t-1}. Cheap; ghosts on motion.
 - ``flow`` (default for video): optical flow guided blending that keeps the style's texture (``flow.py``).
 
+``keyframes.Carrier`` is not a mode: it builds the frames between painted keyframes (file mode's
+``--keyframes``), looking ahead.
+
 May import: NumPy and OpenCV only (no torch: this runs beside the model, on CPU frames).
 """
 from __future__ import annotations
