@@ -13,9 +13,11 @@ import dataclasses
 from ..media.decode import FileSource
 from ..media.writer import VideoFileSink
 from ..runtime.stages import END, Pipe
-from ..temporal.keyframes import AUTO_MAX, Carrier, Key
-from .file import QUEUE_BATCHES, RunStats, run_stages
+from ..temporal.keyframes import Carrier, Key
+from .file import RunStats, run_stages
 from .frames import processing_size, resize
+
+QUEUE = 12  # items each pipe holds (the frames between two keyframes are held by the middle stage itself)
 
 
 def stylize_keyframed(source: FileSource, sink: VideoFileSink, runner, state, every: int | None = None,
@@ -24,7 +26,7 @@ def stylize_keyframed(source: FileSource, sink: VideoFileSink, runner, state, ev
     (None: auto, from the motion), scene cuts and frames the flow cannot carry (``Carrier``)."""
     carrier, painted = Carrier(every), [0]
     stats = run_stages(source, sink, state, lambda src, out: key_stage(runner, state, carrier, src, out, painted),
-                       QUEUE_BATCHES * (every or AUTO_MAX), quiet, on_frame)
+                       QUEUE, quiet, on_frame)
     return dataclasses.replace(stats, keyframes=painted[0])
 
 
