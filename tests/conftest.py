@@ -1,4 +1,5 @@
 import os
+import signal
 import subprocess
 import sys
 from importlib.machinery import SourceFileLoader
@@ -25,6 +26,12 @@ def run_cli(*args: str, timeout: float = 300, env: dict | None = None) -> subpro
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""), **(env or {}))
     return subprocess.run([sys.executable, "-m", "vidstyle", *args], capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=ROOT)
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` for a child that is sent SIGINT: the default disposition, as at a terminal. A test run started
+    in the background (``cmd &`` in a script) ignores SIGINT, and a child would inherit that and never stop."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def load_script(name: str):

@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, default_sigint
 from media_files import make_video, probe
 
 ray = pytest.importorskip("ray")
@@ -99,7 +99,7 @@ def test_an_interrupted_run_resumes_from_its_manifest(cluster, tmp_path):
     cmd = [sys.executable, "-m", "vidstyle", "batch", str(clips), "-o", str(out), "--ray", cluster.address,
            "--workers", "2", *FAST]
     env = dict(os.environ, PYTHONPATH=ROOT)
-    p = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    p = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, preexec_fn=default_sigint)
     manifest = out / "vidstyle-batch.json"
 
     def finished():

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT
+from conftest import ROOT, default_sigint
 from media_files import make_video, probe
 from PIL import Image
 
@@ -19,7 +19,7 @@ SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 def start(*args: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=ROOT)
     return subprocess.Popen([sys.executable, "-m", "vidstyle", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
+                            text=True, env=env, preexec_fn=default_sigint)
 
 
 def wait_for(cond, timeout: float = 120) -> None:

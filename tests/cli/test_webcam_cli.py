@@ -7,7 +7,7 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, default_sigint, run_cli
 from media_files import make_video, probe
 
 
@@ -35,7 +35,8 @@ def test_ctrl_c_ends_cleanly_with_the_recording_finalized(tmp_path):
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.Popen([sys.executable, "-m", "vidstyle", "webcam", "--camera", clip, "--model", "adain",
                              "--size", "32", "--no-preview", "--record", out, "--temporal", "flow"],
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+                            preexec_fn=default_sigint)
     try:
         lines = []
         while not any("outputs: record" in ln for ln in lines):
