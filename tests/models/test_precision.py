@@ -60,6 +60,7 @@ def test_style_codes_are_cached_per_precision(tmp_path, monkeypatch):
     from vidstyle.api import Stylizer
 
     monkeypatch.setenv("VIDSTYLE_CACHE", str(tmp_path))
+    monkeypatch.setattr("vidstyle.stylizer.runner.STYLE_SHORT_SIDE", 64)  # bf16 is emulated (slow) on AVX2 CPUs
     a = Stylizer(model="fast-arbitrary", device="cpu", precision="fp32")  # the default style's own network aside
     b = Stylizer(model="fast-arbitrary", device="cpu", precision="bf16")
     assert a.cache.model_key != b.cache.model_key
