@@ -4,14 +4,12 @@ would have written."""
 from __future__ import annotations
 
 from ..media.decode import FileSource
-from ..media.files import check_output_path
 from ..media.hardware import pick_encoder
 from ..media.writer import VideoFileSink
 from ..pipelines.file import stylize_file
-from ..runtime.device import resolve_device
 from ..stylizer import ModelRunner
-from ..temporal import make_temporal
 from .options import VideoOptions, VideoResult
+from .video import open_job
 
 
 class _Range:
@@ -63,14 +61,9 @@ def stylize_segment(src: str, dst: str, first: int, start: int, end: int | None,
     statistics) into ``dst``, video only, with the source's timestamps and ``options``' encoder. ``frames``: how
     many frames that is (for progress). ``dst`` appears only when complete."""
     o = options or VideoOptions()
-    check_output_path(dst, o.overwrite, (src,))
-    temporal = None if o.temporal == "off" else make_temporal(o.temporal, o.temporal_strength)
-    device = (runner.device if runner is not None else resolve_device(o.device)).type
-    source = FileSource(src, hwaccel=o.hwaccel == "on" or (o.hwaccel == "auto" and device == "cuda"))
+    source, runner, state = open_job(src, dst, o, runner)
+    device = runner.device.type
     try:
-        runner = runner or o.runner()
-        state = runner.new_state(o.style, o.strength, o.preserve_color, o.size,
-                                 o.temporal_stats if temporal is not None else 0.0, temporal)
         info, batch = source.info, o.batch or runner.default_batch
         sink = VideoFileSink(dst, info, o.out_size, crf=o.crf, preset=o.preset, encoder=pick_encoder(o.encoder, device))
     except BaseException:

@@ -17,6 +17,24 @@ from .options import VideoOptions, VideoResult
 log = logging.getLogger("vidstyle")
 
 
+def open_job(src: str, dst: str, o: VideoOptions, runner: ModelRunner | None):
+    """The start every video job shares: ``dst`` checked (refused where it exists, unless ``o.overwrite``),
+    ``src`` opened, the runner made (None: from ``o``) and a stream state of the job's own -> (source, runner,
+    state). The source is closed again if anything after opening it fails."""
+    check_output_path(dst, o.overwrite, (src,))
+    temporal = None if o.temporal == "off" else make_temporal(o.temporal, o.temporal_strength)
+    device = (runner.device if runner is not None else resolve_device(o.device)).type
+    source = FileSource(src, hwaccel=o.hwaccel == "on" or (o.hwaccel == "auto" and device == "cuda"))
+    try:
+        runner = runner or o.runner()
+        state = runner.new_state(o.style, o.strength, o.preserve_color, o.size,
+                                 o.temporal_stats if temporal is not None else 0.0, temporal)
+    except BaseException:
+        source.close()
+        raise
+    return source, runner, state
+
+
 def stylize_video(src: str, dst: str, options: VideoOptions | None = None,
                   runner: ModelRunner | None = None, on_frame=None) -> VideoResult:
     """Stylize the video file ``src`` into ``dst`` (its frame count, timestamps, audio, rotation, colour tags and
@@ -24,17 +42,12 @@ def stylize_video(src: str, dst: str, options: VideoOptions | None = None,
     only when the whole job succeeds; an existing ``dst`` is refused unless ``options.overwrite``. ``on_frame()``
     (optional) is called after each frame written (from another thread)."""
     o = options or VideoOptions()
-    check_output_path(dst, o.overwrite, (src,))
-    temporal = None if o.temporal == "off" else make_temporal(o.temporal, o.temporal_strength)
-    device = (runner.device if runner is not None else resolve_device(o.device)).type
-    source = FileSource(src, hwaccel=o.hwaccel == "on" or (o.hwaccel == "auto" and device == "cuda"))
+    source, runner, state = open_job(src, dst, o, runner)
+    device = runner.device.type
     try:
-        runner = runner or o.runner()
         if runner.per_style and o.style is not None:
             log.warning("--model %s is a per-style network (its style is in its weights): --style is ignored",
                         runner.model_name)
-        state = runner.new_state(o.style, o.strength, o.preserve_color, o.size,
-                                 o.temporal_stats if temporal is not None else 0.0, temporal)
         if source.dropped and not o.quiet:
             log.warning("dropping streams %s (only video and the first audio track are kept)",
                         source.describe_dropped())
