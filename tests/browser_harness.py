@@ -63,10 +63,11 @@ def chromium_args(clip: str) -> list[str]:
             "--disable-backgrounding-occluded-windows", "--no-sandbox"]
 
 
-def start_server(extra: list[str], timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
-    """Start ``vidstyle serve --port 0 EXTRA...`` and wait for its address line; (process, url). Its stderr
-    lines, then and later, are in ``process.lines`` (the last 200; complete once ``process.drain`` has ended)."""
-    proc = subprocess.Popen([sys.executable, "-m", "vidstyle", "serve", "--port", "0", *extra],
+def start_server(extra: list[str], timeout: float = 60.0, top: tuple = ()) -> tuple[subprocess.Popen, str]:
+    """Start ``vidstyle TOP... serve --port 0 EXTRA...`` (``top``: options of ``vidstyle`` itself, such as
+    ``--debug``) and wait for its address line; (process, url). Its stderr lines, then and later, are in
+    ``process.lines`` (the last 200; complete once ``process.drain`` has ended)."""
+    proc = subprocess.Popen([sys.executable, "-m", "vidstyle", *top, "serve", "--port", "0", *extra],
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     deadline = time.monotonic() + timeout
     lines = []

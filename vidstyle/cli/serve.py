@@ -98,26 +98,28 @@ def _announce(a: argparse.Namespace, host: str, port: int, token: str | None, en
 
 
 async def _serve(a: argparse.Namespace, engine, styles: dict, codes: dict, token: str | None) -> signal.Signals:
-    """Serve until Ctrl-C, SIGTERM or SIGHUP (returns the signal) or an inference failure (raised)."""
-    from ..serve.app import make_app, start
+    """Serve until Ctrl-C, SIGTERM or SIGHUP (returns the signal) or an inference failure (raised). Every way
+    out goes through the app's one shutdown (serve.lifecycle), which also stops the engine."""
+    from ..serve.app import KEY_SHUTDOWN, make_app, start
 
     app = make_app(engine, styles, codes, token, stamp=a.stamp)
-    runner, port = await start(app, a.host, a.port, _ssl_context(a))
-    loop, stopped = asyncio.get_running_loop(), asyncio.Event()
-    reason = []
+    stop, ssl_context = app[KEY_SHUTDOWN], _ssl_context(a)
+    engine.start()
+    runner, port = await start(app, a.host, a.port, ssl_context)  # a failure to listen runs the shutdown
+    loop = asyncio.get_running_loop()
     for sig in STOP_SIGNALS:
-        loop.add_signal_handler(sig, lambda sig=sig: (reason.append(sig), stopped.set()))
+        loop.add_signal_handler(sig, stop.request, sig)
     try:
         if not a.quiet:
             _announce(a, a.host, port, token, engine, len(styles))
-        while engine.worker.is_alive() and not stopped.is_set():
+        while engine.worker.is_alive() and not stop.requested.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stopped.wait(), 0.5)
-        if not stopped.is_set():
+                await asyncio.wait_for(stop.requested.wait(), 0.5)
+        if not stop.requested.is_set():
             raise engine.worker.error or VidstyleError("the inference thread stopped")
-        return reason[0]
+        return stop.reason
     finally:
-        await asyncio.wait_for(runner.cleanup(), CLEANUP_S)
+        await asyncio.wait_for(runner.cleanup(), CLEANUP_S)  # the shutdown under way, or a new one
 
 
 def _check_extra() -> None:
@@ -143,11 +145,7 @@ def run(a: argparse.Namespace) -> int:
     codes = {f"b{i}": (name, stylizer.encode_style(value)[1]) for i, (name, value, _) in enumerate(entries)}
     mode = a.temporal if a.temporal != "off" else "flow"
     engine = Engine(stylizer, lambda: args.temporal_stage(a, mode), temporal_on=a.temporal != "off")
-    engine.start()
-    try:
-        reason = asyncio.run(_serve(a, engine, styles, codes, token))
-    finally:
-        engine.stop()
+    reason = asyncio.run(_serve(a, engine, styles, codes, token))
     if not a.quiet:
         print(f"vidstyle: stopped ({reason.name})", file=sys.stderr)
     return 128 + reason  # as every command stopped by a signal

@@ -5,12 +5,14 @@ Protocol, the same everywhere:
   the run's shared ``stop`` event, so that every other stage ends too instead of waiting for it.
 - Stages pass items through a ``Pipe`` (bounded: back-pressure, nothing dropped; file mode) or a ``Latest``
   slot (one item, the newest wins, replaced items are counted; live mode). A blocked ``put`` or ``get``
-  returns as soon as ``stop`` is set, so no stage can hang on a neighbour that has gone.
+  returns as soon as ``stop`` is set, so no stage can hang on a neighbour that has gone. ``AsyncLatest`` is
+  the same slot for a reader that is a coroutine on an asyncio loop (a thread hands frames to the loop).
 - ``join_all`` joins every worker before the caller closes any container a worker uses, then re-raises
   the first error; the caller finalizes or removes its sink (``media.files.AtomicFile``).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -122,3 +124,31 @@ class Latest:
         with self._cond:
             self.closed = True
             self._cond.notify_all()
+
+
+class AsyncLatest:
+    """A ``Latest`` slot whose reader is a coroutine on ``loop``: ``put(item)`` from any thread never blocks and
+    replaces an unread item (counted in ``dropped``); ``await get()`` returns the newest unread item, or None
+    once closed and empty. ``close()`` from any thread wakes the reader."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.slot, self._loop, self._ready = Latest(), loop, asyncio.Event()
+
+    @property
+    def dropped(self) -> int:
+        return self.slot.dropped
+
+    def put(self, item) -> None:
+        self.slot.put(item)
+        self._loop.call_soon_threadsafe(self._ready.set)
+
+    def close(self) -> None:
+        self.slot.close()
+        self._loop.call_soon_threadsafe(self._ready.set)
+
+    async def get(self):
+        while True:
+            self._ready.clear()  # before looking: a put that lands after the look sets it again
+            if self.slot.full or self.slot.closed:
+                return self.slot.get(timeout=0)
+            await self._ready.wait()

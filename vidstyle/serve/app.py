@@ -25,41 +25,43 @@ from aiortc.mediastreams import MediaStreamError
 from PIL import Image
 
 from ..errors import VidstyleError
+from ..runtime.stages import AsyncLatest
 from .guard import MAX_UPLOAD_BYTES, decode_style_image, refusal
+from .lifecycle import Shutdown
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 COOKIE = "vidstyle_token"
 THUMB = 96  # thumbnail short side, px
 MAX_UPLOADS = 8  # uploaded styles kept per stream (the oldest goes)
 KEY_APP = web.AppKey("vidstyle", dict)
+KEY_SHUTDOWN = web.AppKey("vidstyle-shutdown", Shutdown)  # the app's one way to stop (serve.lifecycle)
 
 
 class StylizedTrack(MediaStreamTrack):
-    """The outgoing video: the newest stylized frame (latest wins), with the input frame's timestamps."""
+    """The outgoing video: the newest stylized frame (latest wins, in a ``runtime`` ``AsyncLatest`` slot that
+    the inference thread fills), with the input frame's timestamps."""
 
     kind = "video"
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
         super().__init__()
-        self.loop, self._frame, self._ready = loop, None, asyncio.Event()
+        self.frames = AsyncLatest(loop)
 
     def put_threadsafe(self, rgb, frame_in) -> None:
         """Called by the inference thread with an RGB uint8 (H, W, 3) output and the input av.VideoFrame."""
         out = av.VideoFrame.from_ndarray(rgb, format="rgb24")
         out.pts, out.time_base = frame_in.pts, frame_in.time_base
-        self.loop.call_soon_threadsafe(self._put, out)
-
-    def _put(self, frame) -> None:
-        self._frame = frame
-        self._ready.set()
+        self.frames.put(out)
 
     async def recv(self):
-        if self.readyState != "live":
+        frame = await self.frames.get() if self.readyState == "live" else None
+        if frame is None:  # stopped (before or while waiting)
             raise MediaStreamError
-        await self._ready.wait()
-        self._ready.clear()
-        frame, self._frame = self._frame, None
         return frame
+
+    def stop(self) -> None:
+        super().stop()
+        self.frames.close()
 
 
 def _json_error(status: int, message: str) -> web.Response:
@@ -208,6 +210,8 @@ async def offer(request: web.Request) -> web.Response:
     """Answer a browser's WebRTC offer: its video comes in, the stylized video goes back on the same
     connection, and its data channel carries the controls."""
     state = request.app[KEY_APP]
+    if request.app[KEY_SHUTDOWN].requested.is_set():
+        return _json_error(503, "the server is stopping")
     try:
         params = await request.json()
         desc = RTCSessionDescription(sdp=str(params["sdp"]), type=str(params["type"]))
@@ -274,21 +278,32 @@ async def stats(request: web.Request) -> web.Response:
     return web.json_response({sid: s.stats() for sid, s in list(engine.streams.items())})
 
 
-async def _on_shutdown(app: web.Application) -> None:
-    state = app[KEY_APP]
+async def _close_peers(state: dict) -> int:
+    """Cancel the tasks feeding the engine and close every browser's connection (part of ``Shutdown``); returns
+    how many were open."""
     for task in state["tasks"]:
         task.cancel()
-    await asyncio.gather(*(_close_peer(state, pc) for pc in list(state["peers"])))
+    peers = list(state["peers"])
+    await asyncio.gather(*(_close_peer(state, pc) for pc in peers))
+    return len(peers)
+
+
+async def shutdown(app: web.Application, reason="shutdown") -> None:
+    """Stop the application through its one ``Shutdown`` (serve.lifecycle): run once, whoever calls; it is
+    also the app's ``on_shutdown``."""
+    await app[KEY_SHUTDOWN].run(reason)
 
 
 def make_app(engine, styles: dict, codes: dict, token: str | None, stamp: bool = False) -> web.Application:
     """The application: ``engine`` (serve.engine.Engine, started by the caller), ``styles`` {id: (name,
     thumbnail image path)} and their encoded ``codes`` {id: (name, code)}, the required ``token`` (None:
     loopback only) and ``stamp``: the page's measurement mode (it stamps the latency stamp into its camera
-    frames, and the engine copies it onto the output)."""
+    frames, and the engine copies it onto the output). ``app[KEY_SHUTDOWN]``, the app's one shutdown (also
+    its ``on_shutdown``, run by ``runner.cleanup()``), closes every connection and stops the engine."""
     app = web.Application(middlewares=[guard], client_max_size=MAX_UPLOAD_BYTES + 2**16)
-    app[KEY_APP] = {"engine": engine, "styles": styles, "codes": codes, "token": token, "stamp": stamp,
-                    "thumbs": {}, "peers": {}, "tasks": set(), "uploads_made": 0}
+    state = {"engine": engine, "styles": styles, "codes": codes, "token": token, "stamp": stamp,
+             "thumbs": {}, "peers": {}, "tasks": set(), "uploads_made": 0}
+    app[KEY_APP], app[KEY_SHUTDOWN] = state, Shutdown(lambda: _close_peers(state), engine)
     app.router.add_get("/", index)
     app.router.add_get("/favicon.ico", favicon)
     app.router.add_static("/static/", STATIC)
@@ -297,13 +312,13 @@ def make_app(engine, styles: dict, codes: dict, token: str | None, stamp: bool =
     app.router.add_get("/api/stats", stats)
     app.router.add_post("/api/offer", offer)
     app.router.add_post("/api/upload", upload)
-    app.on_shutdown.append(_on_shutdown)
+    app.on_shutdown.append(shutdown)
     return app
 
 
 async def start(app: web.Application, host: str, port: int, ssl_context=None) -> tuple[web.AppRunner, int]:
-    """Listen on host:port (0: any free port); returns the runner (``await runner.cleanup()`` to stop) and
-    the port."""
+    """Listen on host:port (0: any free port); returns the runner (``await runner.cleanup()`` to stop: it runs
+    the app's shutdown) and the port. A failure to listen runs the shutdown too, then raises."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
