@@ -1,10 +1,12 @@
-"""The stage runtime: a failing worker stops the others, pipes give up on stop, join_all re-raises."""
+"""The stage runtime: a failing worker stops the others, pipes give up on stop, join_all re-raises, latest-wins slots
+(for threads, and for a coroutine fed by a thread) keep only the newest item."""
+import asyncio
 import threading
 import time
 
 import pytest
 
-from vidstyle.runtime.stages import END, Latest, Pipe, Worker, join_all
+from vidstyle.runtime.stages import END, AsyncLatest, Latest, Pipe, Worker, join_all
 
 
 def test_a_failing_worker_stops_a_blocked_neighbour():
@@ -43,3 +45,22 @@ def test_latest_keeps_only_the_newest_and_counts_the_rest():
     slot.put("last")
     slot.close()
     assert slot.get() == "last" and slot.get() is None
+
+
+def test_async_latest_hands_a_coroutine_the_newest_item_from_another_thread():
+    async def main():
+        slot = AsyncLatest(asyncio.get_running_loop())
+        feeder = threading.Thread(target=lambda: [slot.put(i) for i in range(5)])
+        feeder.start()
+        feeder.join()
+        assert await asyncio.wait_for(slot.get(), 5) == 4 and slot.dropped == 4
+        reader = asyncio.ensure_future(slot.get())
+        await asyncio.sleep(0.05)
+        assert not reader.done()  # nothing queued behind the newest
+        threading.Thread(target=slot.put, args=("next",)).start()
+        assert await asyncio.wait_for(reader, 5) == "next"
+        slot.put("last")
+        slot.close()
+        assert await slot.get() == "last" and await asyncio.wait_for(slot.get(), 5) is None
+
+    asyncio.run(main())

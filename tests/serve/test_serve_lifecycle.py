@@ -5,6 +5,7 @@ import asyncio
 import fractions
 import json
 import signal
+import socket
 import threading
 import urllib.request
 
@@ -19,6 +20,7 @@ from aiortc.mediastreams import MediaStreamError  # noqa: E402
 from browser_harness import start_server  # noqa: E402
 
 from vidstyle.api import Stylizer  # noqa: E402
+from vidstyle.errors import VidstyleError  # noqa: E402
 from vidstyle.serve.app import KEY_APP, KEY_SHUTDOWN, StylizedTrack, make_app, shutdown, start  # noqa: E402
 from vidstyle.serve.engine import Engine  # noqa: E402
 from vidstyle.styles import SAMPLES_DIR  # noqa: E402
@@ -124,13 +126,25 @@ def test_the_apps_own_shutdown_closes_everything_once_whoever_asks(stylizer):
         assert status == 503 and "stopping" in body["error"]  # no new browser while it stops
         await asyncio.gather(first, shutdown(app, "second"), stop.run("third"))
         await runner.cleanup()  # the app's own shutdown (on_shutdown): the same one, already done
-        assert stops == [stops[0]] and stops[0] != threading.main_thread().name  # once, off the event loop
+        assert len(stops) == 1 and stops[0] != threading.main_thread().name, stops  # once, off the event loop
         assert stop.reason == "first" and not engine.worker.is_alive()
         assert not state["peers"] and not engine.streams
         await until(lambda: client.connectionState in ENDED, f"the browser's connection is {client.connectionState}")
         await client.close()
 
     asyncio.run(main())
+
+
+def test_a_failed_start_runs_the_shutdown_too(stylizer):
+    engine = Engine(stylizer)
+    app = make_app(engine, {"b0": ("wave", STYLE)}, {"b0": engine.default_style}, None)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        engine.start()
+        with pytest.raises(VidstyleError, match="cannot listen on 127.0.0.1"):
+            asyncio.run(start(app, "127.0.0.1", busy.getsockname()[1]))
+    assert app[KEY_SHUTDOWN].reason == "shutdown" and not engine.worker.is_alive()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
