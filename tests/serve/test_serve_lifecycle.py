@@ -7,6 +7,7 @@ import json
 import signal
 import socket
 import threading
+import urllib.error
 import urllib.request
 
 import av
