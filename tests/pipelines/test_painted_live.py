@@ -117,30 +117,39 @@ def test_a_clip_shorter_than_one_painting():
     assert stats.keyframes == 0 and not session.painted.painter.worker.is_alive()
 
 
-def test_the_painter_steps_down_when_the_rate_is_lost_and_back_up_when_it_holds():
+def test_the_painter_starts_small_steps_down_when_the_rate_is_lost_and_up_when_it_holds():
     q = Quality()
-    q.update(kept=AT_RATE - 0.1, paint_s=0.1)
-    assert q.level == 1 and q.scale == LEVELS[1] and q.pause == 0
-    q.update(kept=1.0, paint_s=SLOW_S + 0.1)  # too slow: stale keyframes
-    assert q.level == 2
-    for _ in range(len(LEVELS) + len(PAUSES)):
-        q.update(kept=0.5, paint_s=0.1)
-    assert q.scale == LEVELS[-1] and q.pause == PAUSES[-1]  # smallest size, longest pause: no further
-    for _ in range(UP_AFTER - 1):
-        q.update(kept=1.0, paint_s=0.1)
-    assert q.pause == PAUSES[-1]
-    q.update(kept=1.0, paint_s=0.1)
-    assert q.pause == PAUSES[-2]  # UP_AFTER good paintings: one step back up
-    q.update(kept=1.0, paint_s=SLOW_S / 2 + 0.01)
-    q.update(kept=1.0, paint_s=SLOW_S / 2 + 0.01)
-    q.update(kept=1.0, paint_s=SLOW_S / 2 + 0.01)
-    assert q.pause == PAUSES[-2]  # not while a painting takes near SLOW_S: the next size up would be slow
+    assert q.scale == LEVELS[-1] and q.pause == 0  # the first keyframe comes soon
+    q.update(kept=AT_RATE - 0.1, paint_s=0.1)  # the stream lost the camera's rate: pause between paintings
+    assert q.scale == LEVELS[-1] and q.pause == PAUSES[1]
+    for _ in range(len(PAUSES)):
+        q.update(kept=1.0, paint_s=SLOW_S + 0.1)  # too slow: stale keyframes
+    assert q.pause == PAUSES[-1] and q.level == q.top  # no further
+    for _ in range(UP_AFTER * (len(PAUSES) - 1)):
+        q.update(kept=1.0, paint_s=0.01)
+    assert q.scale == LEVELS[-1] and q.pause == 0  # UP_AFTER good paintings a step: back to no pause
+    for _ in range(UP_AFTER):
+        q.update(kept=1.0, paint_s=0.01)
+    assert q.scale == LEVELS[-2]
+    ratio = (LEVELS[-3] / LEVELS[-2]) ** 2
+    for _ in range(2 * UP_AFTER):
+        q.update(kept=1.0, paint_s=SLOW_S / ratio * 1.1)  # the next size up is predicted to be too slow
+    assert q.scale == LEVELS[-2]
+    for _ in range(UP_AFTER):
+        q.update(kept=1.0, paint_s=SLOW_S / ratio * 0.9)
+    assert q.scale == LEVELS[-3]
 
 
-def test_the_painter_lowers_its_size_when_it_cannot_keep_up():
-    st = SlowStylizer(0.7)  # slower than SLOW_S at any size
-    stats = LiveSession(Capture(PanCamera(frames=120)), st, keyframes=True).run(duration=20)
-    assert stats.keyframes >= 2 and min(stats.paint_hw) < 120
+@pytest.mark.parametrize("delay, full", [(0.7, False), (0.01, True)])
+def test_the_painter_finds_its_size_in_a_live_run(delay, full):
+    st = SlowStylizer(delay)
+    session = LiveSession(Capture(PanCamera(frames=90)), st, keyframes=True)
+    stats = session.run(duration=20)
+    q = session.painted.painter.quality
+    if full:  # a quick painter climbs to the stream's own size
+        assert stats.paint_hw == (120, 160) and q.level == 0
+    else:  # one slower than SLOW_S at any size stays at the smallest and pauses
+        assert min(stats.paint_hw) == max(64, round(120 * LEVELS[-1])) and q.pause > 0
 
 
 def test_live_bench_reports_the_keyframe_rate():

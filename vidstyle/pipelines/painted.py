@@ -5,12 +5,13 @@ model. It hands the present frame to the ``Painter`` (a thread of its own) whene
 each finished painting in (``temporal.carry.LiveCarrier``: the painting, carried from its older frame to the
 present, fades in over a few frames), and renders every frame from the latest painting.
 
-Adaptive quality: the painter paints at a fraction ``LEVELS[level]`` of the stream's processing short side,
-then waits ``pause`` seconds. After each painting it looks at the frames since the last one: when the stream
-kept fewer than AT_RATE of the camera's frames (the carrier did not hold the frame rate) or the painting took
-longer than SLOW_S (its keyframes would be stale), it steps down, to a smaller size and then to longer pauses;
-after UP_AFTER good paintings in a row it steps back up. The painter runs at a lower OS priority than the
-carrier, and torch gets one thread fewer than the cores, so the painter cannot starve the carrier.
+Adaptive quality (``Quality``): the painter paints at a fraction of the stream's processing short side, then
+may pause. It starts small, so that the first keyframe comes soon. After each painting it looks at the frames
+since the last one: when the stream kept fewer than AT_RATE of the camera's frames (the carrier did not hold
+the frame rate) or the painting took longer than SLOW_S (its keyframe was stale by then), it steps down, to a
+smaller size and then to longer pauses; after UP_AFTER good paintings in a row it steps up, if the next size
+is predicted (time in proportion to the area) to take at most SLOW_S. The painter runs at a lower OS priority
+than the carrier, and torch gets one thread fewer than the cores, so the painter cannot starve the carrier.
 """
 from __future__ import annotations
 
@@ -34,29 +35,37 @@ MIN_SHORT = 64  # the smallest painting short side
 PAUSES = (0.0, 0.25, 0.5, 1.0, 2.0)  # seconds between paintings, once the smallest size is not enough
 AT_RATE = 0.9  # the share of camera frames the stream must keep to hold the camera's frame rate
 SLOW_S = 0.6  # a painting that takes longer than this steps down (its keyframe is stale by then)
-UP_AFTER = 3  # good paintings in a row before stepping back up
+UP_AFTER = 2  # good paintings in a row before stepping up
 PAINTER_NICE = 4  # how much lower the painter thread's OS priority is (Linux; elsewhere it is left alone)
 POLL_S = 0.05
 
 
 @dataclasses.dataclass
 class Job:
-    """A frame to paint: its carrier mark, the style generation it is painted for, RGB uint8 (H, W, 3)."""
+    """A frame to paint: its carrier mark, the style generation it is painted for, the stream state to paint
+    it with (a snapshot), RGB uint8 (H, W, 3)."""
 
     mark: int
     generation: int
+    state: object
     rgb: np.ndarray
 
 
 class Quality:
-    """The painter's level (index into LEVELS, then into PAUSES past the last size) and its adaptation."""
+    """The painter's level: 0 .. len(LEVELS) - 1 index the sizes (largest first), the levels after those
+    lengthen the pause (PAUSES) at the smallest size. It starts at the smallest size, without a pause."""
+
+    top = len(LEVELS) + len(PAUSES) - 2
 
     def __init__(self):
-        self.level, self.good = 0, 0
+        self.level, self.good = len(LEVELS) - 1, 0
+
+    def scale_at(self, level: int) -> float:
+        return LEVELS[min(level, len(LEVELS) - 1)]
 
     @property
     def scale(self) -> float:
-        return LEVELS[min(self.level, len(LEVELS) - 1)]
+        return self.scale_at(self.level)
 
     @property
     def pause(self) -> float:
@@ -66,19 +75,20 @@ class Quality:
         """After a painting that took ``paint_s`` seconds, while the stream kept the share ``kept`` in [0, 1] of
         the camera's frames."""
         if kept < AT_RATE or paint_s > SLOW_S:
-            self.level, self.good = min(self.level + 1, len(LEVELS) + len(PAUSES) - 2), 0
+            self.level, self.good = min(self.level + 1, self.top), 0
             return
         self.good += 1
-        if self.good >= UP_AFTER and self.level > 0 and paint_s < SLOW_S / 2:
-            self.level, self.good = self.level - 1, 0
+        up = self.level - 1
+        if self.good >= UP_AFTER and up >= 0 and paint_s * (self.scale_at(up) / self.scale) ** 2 <= SLOW_S:
+            self.level, self.good = up, 0
 
 
 class Painter:
-    """Paints ``Job``s with ``runner`` for the stream ``state`` on its own thread: ``inbox`` takes the newest
-    job, ``outbox`` gives (job, painting RGB uint8 at the job's size, seconds it took)."""
+    """Paints ``Job``s with ``runner`` on its own thread: ``inbox`` takes the newest job, ``outbox`` gives
+    (job, painting RGB uint8 at the job's size, seconds it took, the size (H, W) it was painted at)."""
 
-    def __init__(self, runner, state, stop: threading.Event):
-        self.runner, self.state = runner, state
+    def __init__(self, runner, stop: threading.Event):
+        self.runner = runner
         self.inbox, self.outbox = Latest(), Latest()
         self.quality = Quality()
         self.busy = False
@@ -96,10 +106,9 @@ class Painter:
                 continue
             t0 = time.monotonic()
             h, w = job.rgb.shape[:2]
-            short = max(MIN_SHORT, round(min(h, w) * self.quality.scale))
-            small = resize(job.rgb, processing_size(h, w, min(short, min(h, w))))
-            y = resize(self.runner.stylize(self.state, small, out_hw=small.shape[:2]), (h, w))
-            self.outbox.put((job, y, time.monotonic() - t0, small.shape[:2]))
+            job.state.size = min(max(MIN_SHORT, round(min(h, w) * self.quality.scale)), min(h, w))
+            y = self.runner.stylize(job.state, job.rgb, out_hw=(h, w))
+            self.outbox.put((job, y, time.monotonic() - t0, processing_size(h, w, job.state.size)))
             if self.quality.pause:
                 stop.wait(self.quality.pause)
 
@@ -130,7 +139,7 @@ class PaintedStream:
     def start(self, stop: threading.Event) -> None:
         n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         torch.set_num_threads(max(1, n - 1))
-        self.painter = Painter(self.runner, self.state, stop)
+        self.painter = Painter(self.runner, stop)
         self.painter.worker.start()
 
     def close(self) -> BaseException | None:
@@ -157,7 +166,7 @@ class PaintedStream:
             self._take(frame, *done)
         if painter.busy is False and not painter.inbox.full:
             painter.busy = True
-            painter.inbox.put(Job(self.carrier.mark(), self.generation, self.carrier.inp))
+            painter.inbox.put(Job(self.carrier.mark(), self.generation, self.state.fork(), self.carrier.inp))
         self._count(frame)
         return self.carrier.render()
 
