@@ -240,10 +240,11 @@ HEADER = (f"{'model':14s} {'size':>10s} {'backend':11s} {'dev':5s} {'precision':
 
 def live_bench(model: str = "auto", size: int | None = None, device: str = "auto", precision: str = "auto",
                seconds: float = 10.0, resolution: tuple[int, int] = (640, 480), fps: float = 30.0,
-               temporal: str = "off") -> dict:
+               temporal: str = "off", keyframes: bool | None = None) -> dict:
     """The `vidstyle webcam` pipeline on a synthetic ``resolution`` (W, H) camera at ``fps`` for ``seconds``,
-    no outputs; ``size`` is the processing short side (None: the camera's). Returns fps, capture->output
-    latency p50/p95 (ms) and camera frames dropped."""
+    no outputs; ``size`` is the processing short side (None: the camera's); ``keyframes`` as LiveSession takes
+    it. Returns fps, capture->output latency p50/p95 (ms), camera frames dropped and, where the model painted
+    keyframes, their number, rate (per second) and the last one's size (short side)."""
     from .api import Stylizer
     from .live.cameras import Capture, SyntheticCamera
     from .pipelines.live import LiveSession
@@ -252,13 +253,17 @@ def live_bench(model: str = "auto", size: int | None = None, device: str = "auto
     frame = np.zeros((resolution[1], resolution[0], 3), np.uint8)
     for _ in range(2):  # warm up, so that the first frames do not count one-time costs
         st(frame)
-    session = LiveSession(Capture(SyntheticCamera(resolution, fps)), st, temporal=_temporal(temporal))
+    session = LiveSession(Capture(SyntheticCamera(resolution, fps)), st, temporal=_temporal(temporal),
+                          keyframes=keyframes)
     stats = session.run(seconds)
+    keys = {} if stats.keyframes is None else {
+        "keyframes": stats.keyframes, "keyframe_rate": round(stats.keyframe_rate, 2),
+        "keyframe_short": min(stats.paint_hw)}
     return {"machine": machine(), "model": st.model_name, "camera": f"{resolution[0]}x{resolution[1]}@{fps:g}",
             "size": size, "device": st.device.type, "precision": str(st.dtype).replace("torch.", ""),
             "temporal": temporal, "seconds": round(stats.seconds, 2), "frames": stats.frames,
             "fps": round(stats.fps, 2), "latency_p50_ms": round(stats.latency_p50_ms, 1),
-            "latency_p95_ms": round(stats.latency_p95_ms, 1), "camera_dropped": stats.camera_dropped}
+            "latency_p95_ms": round(stats.latency_p95_ms, 1), "camera_dropped": stats.camera_dropped, **keys}
 
 
 def format_live(r: dict) -> str:
@@ -266,4 +271,6 @@ def format_live(r: dict) -> str:
     return (f"machine: {r['machine']}\nlive: {r['model']} on a {r['camera']} camera, processing short side "
             f"{r['size'] or 'full'}, {r['device']} {r['precision']}, temporal {r['temporal']}: {r['fps']:.1f} fps, "
             f"capture->output latency p50 {r['latency_p50_ms']:.0f} ms p95 {r['latency_p95_ms']:.0f} ms, "
-            f"{r['camera_dropped']} camera frames dropped")
+            f"{r['camera_dropped']} camera frames dropped"
+            + (f", {r['keyframes']} keyframes ({r['keyframe_rate']:.1f}/s, the last painted at short side "
+               f"{r['keyframe_short']})" if "keyframes" in r else ""))

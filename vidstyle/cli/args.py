@@ -162,6 +162,19 @@ def tile_arg(text: str) -> int | str:
                                          f"got '{text}'") from None
 
 
+def add_live_keyframes_option(p: argparse.ArgumentParser) -> None:
+    """--keyframes auto|on|off for the live commands."""
+    p.add_argument("--keyframes", default="auto", choices=("auto", "on", "off"),
+                   help="on: the model paints a keyframe whenever it is free, at a size it adapts to hold the "
+                   "camera's frame rate, and optical flow carries the latest painting to every frame; off: the "
+                   "model paints every frame; auto (default): on when one frame takes the model longer than 0.1 s")
+
+
+def live_keyframes(a: argparse.Namespace) -> bool | None:
+    """--keyframes as LiveSession takes it: True, False or None (auto)."""
+    return {"on": True, "off": False}.get(a.keyframes)
+
+
 def keyframes_arg(text: str) -> int | str:
     """--keyframes: 'auto' or an interval from 1 to MAX_KEY_INTERVAL frames."""
     if text == "auto":

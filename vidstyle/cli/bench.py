@@ -37,6 +37,9 @@ def register(sub) -> None:
                    help="inference backend(s); onnxruntime runs the exported fast model (model-only, fp32, CPU)")
     p.add_argument("--no-e2e", dest="e2e", action="store_false", help="model-only")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--keyframes", default="auto", choices=("auto", "on", "off"),
+                   help="--live: the model paints keyframes carried by optical flow (on), every frame (off), or "
+                   "keyframes when one frame takes it longer than 0.1 s (auto, default; as `vidstyle webcam`)")
     p.add_argument("--live", action="store_true", help="the webcam pipeline on a synthetic 640x480 30 fps camera "
                    "for --seconds: fps and capture->output latency (--size: processing short side)")
     p.set_defaults(func=run)
@@ -48,7 +51,8 @@ def run(a: argparse.Namespace) -> int:
 
     if a.live:
         precision = a.precision[0] if a.precision else "auto"
-        result = live_bench(a.model[0], a.size[0], a.device, precision, a.seconds, temporal=a.temporal)
+        result = live_bench(a.model[0], a.size[0], a.device, precision, a.seconds, temporal=a.temporal,
+                            keyframes=args.live_keyframes(a))
         print(json.dumps(result, indent=2) if a.json else format_live(result))
         return 0
     if not a.json:

@@ -43,6 +43,7 @@ def register(sub) -> None:
     args.add_compile_option(p)
     args.add_temporal_options(p, "temporal smoothing (default flow: ~4 ms a frame at 640x480 on 2 CPU cores; ema is "
                               "cheaper and ghosts on motion)")
+    args.add_live_keyframes_option(p)
     p.add_argument("--preview", action=argparse.BooleanOptionalAction, default=True,
                    help="show a preview window with hotkeys (default on)")
     p.add_argument("--virtual-cam", action="store_true", help="send to a virtual camera (pyvirtualcam)")
@@ -125,7 +126,8 @@ def _session(a: argparse.Namespace, camera, outputs: list, preview, paths: list)
     controls = Controls([n for n, _ in styles], a.strength, temporal=a.temporal != "off",
                         preserve_color=a.preserve_color)
     temporal = args.temporal_stage(a, a.temporal if a.temporal != "off" else DEFAULT_TEMPORAL_MODE)
-    return LiveSession(Capture(camera), stylizer, styles, outputs, preview, controls, temporal)
+    return LiveSession(Capture(camera), stylizer, styles, outputs, preview, controls, temporal,
+                       args.live_keyframes(a))
 
 
 def run(a: argparse.Namespace) -> int:

@@ -26,9 +26,11 @@ from ..media.frame import Frame
 from ..runtime.stages import Worker, join_all
 from .fade import StyleFade
 from .frames import finish_frame, processing_size, stylize_frames
+from .painted import PaintedStream
 
 log = logging.getLogger("vidstyle")
 POLL_S = 0.05  # how often the main thread looks at the workers when it has no preview to pump
+KEYFRAMES_ABOVE_S = 0.1  # keyframes 'auto': a model whose first frames take longer than this paints keyframes
 OVERLAY_FRAMES = 30  # frames the preview overlay's fps and latency are averaged over
 
 
@@ -50,11 +52,21 @@ class LiveStats:
     camera_dropped: int
     outputs: dict = field(default_factory=dict)
     reason: str = ""
+    keyframes: int | None = None  # paintings taken in, where the model paints keyframes
+    paint_hw: tuple[int, int] | None = None  # the size (H, W) the last keyframe was painted at
+
+    @property
+    def keyframe_rate(self) -> float:
+        """Keyframes per second (0 where the model paints every frame)."""
+        return (self.keyframes or 0) / max(self.seconds, 1e-9)
 
     def summary(self) -> str:
         line = (f"{self.frames} frames in {self.seconds:.1f} s, {self.fps:.1f} fps, capture->output latency "
                 f"p50 {self.latency_p50_ms:.0f} ms p95 {self.latency_p95_ms:.0f} ms, "
                 f"{self.camera_dropped} camera frames dropped")
+        if self.keyframes is not None:
+            line += f", {self.keyframes} keyframes ({self.keyframe_rate:.1f}/s, the last painted at " \
+                    f"{self.paint_hw[1]}x{self.paint_hw[0]})"
         for name, o in self.outputs.items():
             line += f"; {name}: {o['sent']} sent, {o['dropped']} dropped, p50 {o['latency_p50_ms']:.0f} ms"
         return line + (f" ({self.reason})" if self.reason else "")
@@ -64,14 +76,20 @@ class LiveSession:
     """Wire ``capture`` (live.cameras.Capture), ``stylizer`` (a Stylizer: its model runner and the one stream
     state this run owns), the pre-encoded ``styles`` [(name, code)], ``outputs`` (live.outputs.Output) and an
     optional ``preview`` (live.preview.PreviewWindow). ``temporal`` is the stage used while ``controls.temporal``
-    is on (None: never); the content statistics smoothing follows the same switch. ``run(duration)`` blocks
-    until the camera ends, the user quits, ``duration`` seconds pass or Ctrl-C, closes everything and returns
-    LiveStats."""
+    is on (None: never); the content statistics smoothing follows the same switch. ``keyframes``: True: the
+    model paints keyframes and optical flow carries them to every frame (``painted.PaintedStream``, for a model
+    that cannot keep the camera's frame rate; the carrier is the temporal stage then); False: the model paints
+    every frame; None (auto): keyframes when the first frames take longer than KEYFRAMES_ABOVE_S.
+    ``run(duration)`` blocks until the camera ends, the user quits, ``duration`` seconds pass or Ctrl-C, closes
+    everything and returns LiveStats."""
 
     def __init__(self, capture, stylizer, styles: list[tuple[str, tuple]] | None = None, outputs=(),
-                 preview=None, controls: Controls | None = None, temporal=None):
+                 preview=None, controls: Controls | None = None, temporal=None, keyframes: bool | None = False):
         self.capture, self.preview = capture, preview
         self.runner, self.state = stylizer.runner, stylizer.state
+        self.keyframes = keyframes
+        self.painted: PaintedStream | None = None
+        self._first_s: list[float] = []  # seconds the first frames took (keyframes auto)
         self.state.temporal = temporal
         self.styles = styles or [(self.state.style_name, self.state.style_code)]
         self.outputs = list(outputs)
@@ -93,6 +111,8 @@ class LiveSession:
         lat = 1000 * float(np.median([r[1] for r in rec])) if rec else 0.0
         mode = "original" if c.original else (f"{c.style} {c.strength:.1f}" + (" temporal" if c.temporal else "")
                                               + (f" colour {c.preserve_color}" if c.preserve_color else ""))
+        if self.painted is not None and not c.original:
+            mode += f" | {self.painted.stats.painted} keyframes, painted at {self.painted.stats.paint_hw[0]} px"
         return f"{fps:.1f} fps {lat:.0f} ms | {mode}"
 
     def _apply_controls(self, now: float) -> None:
@@ -101,6 +121,9 @@ class LiveSession:
         (``mix``); any other change starts the history afresh."""
         c, st = self.controls, self.state
         temporal_on = c.temporal and st.temporal is not None
+        if self.painted is not None:
+            self._apply_painted(c, st)
+            return
         if (c.style_index, temporal_on, c.original) != self._applied:
             name, code = self.styles[c.style_index]
             switch = self._applied is not None and self._applied[1:] == (temporal_on, c.original) and not c.original
@@ -126,6 +149,32 @@ class LiveSession:
         if st.preserve_color != c.preserve_color:
             st.preserve_color = c.preserve_color  # 'match' matches the style to the next frame
 
+    def _paint_keyframes(self) -> None:
+        """From now on the model paints keyframes, carried to every frame (the carrier replaces the temporal
+        stage and the style cross-fade)."""
+        self.fade.running, self.mix, self._applied = None, None, None
+        st = self.state
+        st.temporal = None
+        st.select(st.style_name, st.style_code, False)
+        st.reset()
+        self.painted = PaintedStream(self.runner, self.state)
+        self.painted.start(self.stop)
+
+    def _apply_painted(self, c: Controls, st) -> None:
+        """The controls, where the model paints keyframes: a new style, strength or colour option is painted
+        into the next keyframe, which fades in (paintings already under way are dropped); after the original
+        was shown, the carrier starts afresh."""
+        wanted = (c.style_index, c.strength, c.preserve_color)
+        if self._applied is not None and self._applied[1] and not c.original:
+            self.painted.reset()
+        if self._applied is None or self._applied[0] != wanted:
+            name, code = self.styles[c.style_index]
+            if name != st.style_name:
+                st.select(name, code, False)
+            st.strength, st.preserve_color = c.strength, c.preserve_color
+            self.painted.restyle()
+        self._applied = (wanted, c.original)
+
     def process(self, frame: Frame) -> np.ndarray:
         """The output image for one camera frame: RGB uint8 of the frame's size."""
         self._apply_controls(frame.t_capture)
@@ -133,6 +182,21 @@ class LiveSession:
             return frame.rgb
         hw = frame.rgb.shape[:2]
         proc_hw = processing_size(*hw, self.state.size)
+        if self.painted is not None:
+            return finish_frame(None, frame.rgb, self.painted.process(frame, proc_hw), proc_hw, hw)
+        if self.keyframes is None:  # auto: decided by the faster of the first two frames (the first is cold)
+            t0 = time.monotonic()
+            out = stylize_frames(self.runner, self.state, [frame], proc_hw, hw)[0]
+            self._first_s.append(time.monotonic() - t0)
+            if len(self._first_s) < 2:
+                return out
+            seconds = min(self._first_s)
+            self.keyframes = seconds > KEYFRAMES_ABOVE_S
+            if self.keyframes:
+                log.warning("%s takes %.2f s a frame at %dx%d here: painting keyframes, carried to every frame by "
+                            "optical flow", self.runner.model_name, seconds, proc_hw[1], proc_hw[0])
+                self._paint_keyframes()
+            return out
         if self.mix is None:
             return stylize_frames(self.runner, self.state, [frame], proc_hw, hw)[0]
         return finish_frame(self.state.active_temporal, frame.rgb, self._mixed(frame.rgb, proc_hw), proc_hw, hw)
@@ -185,6 +249,8 @@ class LiveSession:
             self.capture.start(self.stop)
             for o in self.outputs:
                 o.start(self.stop)
+            if self.keyframes:
+                self._paint_keyframes()
             model.start()
             reason = self._watch(model, None if duration is None else t0 + duration)
         except KeyboardInterrupt:
@@ -196,6 +262,8 @@ class LiveSession:
             seconds = time.monotonic() - t0
             self._close_outputs()
         errors = [model.error, self.capture.error] + [o.error for o in self.outputs]
+        if self.painted is not None:
+            errors.append(self.painted.close())
         self.error = next((e for e in errors if e is not None), self.error)
         if self.error is not None:
             raise self.error
@@ -203,12 +271,13 @@ class LiveSession:
 
     def _stats(self, seconds: float, reason: str) -> LiveStats:
         receivers = self.outputs + ([self.preview] if self.preview else [])
-        lat = self.latencies
+        lat, p = self.latencies, self.painted
         return LiveStats(self.frames, seconds, self.frames / max(seconds, 1e-9), percentile_ms(lat, 50),
                          percentile_ms(lat, 95), self.capture.dropped,
                          {o.name: {"sent": o.sent, "dropped": o.dropped,
                                    "latency_p50_ms": percentile_ms(o.latencies, 50),
-                                   "latency_p95_ms": percentile_ms(o.latencies, 95)} for o in receivers}, reason)
+                                   "latency_p95_ms": percentile_ms(o.latencies, 95)} for o in receivers}, reason,
+                         None if p is None else p.stats.painted, None if p is None else p.stats.paint_hw)
 
     def _close_outputs(self) -> None:
         """Close every output (finalizing recordings) even when one of them fails; keep the first error."""
