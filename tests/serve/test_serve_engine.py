@@ -141,3 +141,48 @@ def test_a_failing_frame_ends_its_own_stream_only(engine):
     finally:
         engine.close_stream(a)
         engine.close_stream(b)
+
+
+def test_keyframes_paint_per_stream_and_the_stats_show_their_rate():
+    """With keyframes, each browser's painter paints its own stream with the shared runner, the inference
+    thread answers every frame it takes without waiting for a painting, a strength change reaches that stream's
+    next painting only, and closing a stream stops its painter."""
+    st = Stylizer(model="adain", device="cpu", precision="fp32", size=48)
+    e = Engine(st, keyframes=True)
+    e.start()
+    outs = Outputs()
+    a, b = e.open_stream(outs.sink("a")), e.open_stream(outs.sink("b"))
+    try:
+        for i in range(40):
+            for s in (a, b):
+                e.submit(s, frame(100 + i // 10, w=96, h=64))
+            time.sleep(0.04)
+            if i == 20:
+                generations = a.painted.generation, b.painted.generation
+                b.strength = 0.3
+        deadline = time.monotonic() + 20
+        while not (a.stats()["keyframes"] and b.stats()["keyframes"]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        sa, sb = a.stats(), b.stats()
+        assert sa["keyframes"] >= 1 and sb["keyframes"] >= 1 and a.painted is not b.painted
+        assert sa["keyframe_short"] <= 48 and sa["keyframe_rate"] > 0
+        assert (a.painted.generation, b.painted.generation) == (generations[0], generations[1] + 1)  # b's change
+        assert sa["frames"] + sa["dropped"] == 40  # every frame answered or replaced by a newer one
+        painter = a.painted.painter.worker
+        e.close_stream(a)
+        painter.join(10)
+        assert not painter.is_alive()
+    finally:
+        e.stop()
+    assert not b.painted.painter.worker.is_alive()
+
+
+def test_the_engine_paints_every_frame_when_keyframes_are_off(engine):
+    outs = Outputs()
+    s = engine.open_stream(outs.sink("a"))
+    try:
+        engine.submit(s, frame(3))
+        outs.wait(1)
+        assert s.painted is None and s.stats()["keyframes"] is None
+    finally:
+        engine.close_stream(s)

@@ -41,6 +41,7 @@ def register(sub) -> None:
     p.add_argument("--keyfile", metavar="PEM", help="TLS private key for --certfile")
     args.add_model_options(p, "style image(s) offered on the page (default: the bundled paintings)", multi_style=True)
     args.add_temporal_options(p, "temporal smoothing stage each browser can switch on and off (default flow)")
+    args.add_live_keyframes_option(p)
     p.add_argument("--stamp", action="store_true", help="measurement mode: the page stamps each camera frame's "
                    "time into its top-left 64x56 pixels, the server copies that block onto the stylized frame and the "
                    "page shows the capture->display latency (the block shows in the output; a checkbox turns it off)")
@@ -144,7 +145,8 @@ def run(a: argparse.Namespace) -> int:
     styles = {f"b{i}": (name, thumb) for i, (name, _, thumb) in enumerate(entries)}
     codes = {f"b{i}": (name, stylizer.encode_style(value)[1]) for i, (name, value, _) in enumerate(entries)}
     mode = a.temporal if a.temporal != "off" else "flow"
-    engine = Engine(stylizer, lambda: args.temporal_stage(a, mode), temporal_on=a.temporal != "off")
+    engine = Engine(stylizer, lambda: args.temporal_stage(a, mode), temporal_on=a.temporal != "off",
+                    keyframes=args.live_keyframes(a))
     reason = asyncio.run(_serve(a, engine, styles, codes, token))
     if not a.quiet:
         print(f"vidstyle: stopped ({reason.name})", file=sys.stderr)

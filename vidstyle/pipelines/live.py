@@ -26,11 +26,10 @@ from ..media.frame import Frame
 from ..runtime.stages import Worker, join_all
 from .fade import StyleFade
 from .frames import finish_frame, processing_size, stylize_frames
-from .painted import PaintedStream
+from .painted import KeyframesChoice, PaintedStream
 
 log = logging.getLogger("vidstyle")
 POLL_S = 0.05  # how often the main thread looks at the workers when it has no preview to pump
-KEYFRAMES_ABOVE_S = 0.1  # keyframes 'auto': a model whose first frames take longer than this paints keyframes
 OVERLAY_FRAMES = 30  # frames the preview overlay's fps and latency are averaged over
 
 
@@ -79,7 +78,7 @@ class LiveSession:
     is on (None: never); the content statistics smoothing follows the same switch. ``keyframes``: True: the
     model paints keyframes and optical flow carries them to every frame (``painted.PaintedStream``, for a model
     that cannot keep the camera's frame rate; the carrier is the temporal stage then); False: the model paints
-    every frame; None (auto): keyframes when the first frames take longer than KEYFRAMES_ABOVE_S.
+    every frame; None (auto): keyframes when the first frames take too long (``painted.KeyframesChoice``).
     ``run(duration)`` blocks until the camera ends, the user quits, ``duration`` seconds pass or Ctrl-C, closes
     everything and returns LiveStats."""
 
@@ -87,9 +86,8 @@ class LiveSession:
                  preview=None, controls: Controls | None = None, temporal=None, keyframes: bool | None = False):
         self.capture, self.preview = capture, preview
         self.runner, self.state = stylizer.runner, stylizer.state
-        self.keyframes = keyframes
+        self.keyframes = KeyframesChoice(keyframes)
         self.painted: PaintedStream | None = None
-        self._first_s: list[float] = []  # seconds the first frames took (keyframes auto)
         self.state.temporal = temporal
         self.styles = styles or [(self.state.style_name, self.state.style_code)]
         self.outputs = list(outputs)
@@ -184,17 +182,10 @@ class LiveSession:
         proc_hw = processing_size(*hw, self.state.size)
         if self.painted is not None:
             return finish_frame(None, frame.rgb, self.painted.process(frame, proc_hw), proc_hw, hw)
-        if self.keyframes is None:  # auto: decided by the faster of the first two frames (the first is cold)
+        if self.keyframes.on is None:
             t0 = time.monotonic()
             out = stylize_frames(self.runner, self.state, [frame], proc_hw, hw)[0]
-            self._first_s.append(time.monotonic() - t0)
-            if len(self._first_s) < 2:
-                return out
-            seconds = min(self._first_s)
-            self.keyframes = seconds > KEYFRAMES_ABOVE_S
-            if self.keyframes:
-                log.warning("%s takes %.2f s a frame at %dx%d here: painting keyframes, carried to every frame by "
-                            "optical flow", self.runner.model_name, seconds, proc_hw[1], proc_hw[0])
+            if self.keyframes.timed(time.monotonic() - t0, self.runner.model_name):
                 self._paint_keyframes()
             return out
         if self.mix is None:
@@ -249,7 +240,7 @@ class LiveSession:
             self.capture.start(self.stop)
             for o in self.outputs:
                 o.start(self.stop)
-            if self.keyframes:
+            if self.keyframes.on:
                 self._paint_keyframes()
             model.start()
             reason = self._watch(model, None if duration is None else t0 + duration)

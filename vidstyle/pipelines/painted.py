@@ -38,6 +38,7 @@ SLOW_S = 0.6  # a painting that takes longer than this steps down (its keyframe 
 UP_AFTER = 2  # good paintings in a row before stepping up
 PAINTER_NICE = 4  # how much lower the painter thread's OS priority is (Linux; elsewhere it is left alone)
 POLL_S = 0.05
+KEYFRAMES_ABOVE_S = 0.1  # keyframes 'auto': a model whose first frames take longer than this paints keyframes
 
 
 @dataclasses.dataclass
@@ -113,6 +114,28 @@ class Painter:
                 stop.wait(self.quality.pause)
 
 
+class KeyframesChoice:
+    """``--keyframes``: ``on`` True (paint keyframes), False (every frame) or None (auto, decided by ``timed``:
+    keyframes when the faster of the first two frames, the first being cold, took longer than
+    KEYFRAMES_ABOVE_S)."""
+
+    def __init__(self, on: bool | None):
+        self.on, self._first = on, []
+
+    def timed(self, seconds: float, model: str) -> bool:
+        """After a frame the model painted in ``seconds``: True when this makes the choice keyframes."""
+        if self.on is not None:
+            return False
+        self._first.append(seconds)
+        if len(self._first) < 2:
+            return False
+        self.on = min(self._first) > KEYFRAMES_ABOVE_S
+        if self.on:
+            log.warning("%s takes %.2f s a frame here: painting keyframes, carried to every frame by optical flow",
+                        model, min(self._first))
+        return self.on
+
+
 @dataclasses.dataclass
 class PaintStats:
     """Keyframes painted and taken in, and the painter's last size (H, W) and seconds per painting."""
@@ -124,9 +147,9 @@ class PaintStats:
 
 class PaintedStream:
     """The live frames of one stream painted by keyframes (see the module docstring): ``process(frame, hw)``
-    -> RGB uint8 at the processing size ``hw``. ``start(stop)`` starts the painter, ``close()`` joins it;
-    ``restyle()`` after a change of style, strength or colour option (paintings already under way are
-    dropped); ``reset()`` after frames were not seen (the original shown)."""
+    -> RGB uint8 at the processing size ``hw``. ``start(stop)`` starts the painter, ``end()`` or ``stop`` ends
+    it, ``close()`` joins it; ``restyle()`` after a change of style, strength or colour option (paintings
+    already under way are dropped); ``reset()`` after frames were not seen (the original shown)."""
 
     def __init__(self, runner, state, fade: int | None = None):
         self.runner, self.state = runner, state
@@ -142,8 +165,13 @@ class PaintedStream:
         self.painter = Painter(self.runner, stop)
         self.painter.worker.start()
 
+    def end(self) -> None:
+        """Tell the painter to stop (it finishes the painting under way); ``close()`` waits for it."""
+        if self.painter is not None:
+            self.painter.worker.stop_event.set()
+
     def close(self) -> BaseException | None:
-        """Join the painter (the run's stop event must be set); returns its error, if it failed."""
+        """Join the painter (after ``end()`` or the run's stop event); returns its error, if it failed."""
         if self.painter is None:
             return None
         join_all([self.painter.worker], raise_error=False)

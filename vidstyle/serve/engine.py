@@ -8,6 +8,11 @@ passes it to the runner. Style encoding (bundled styles, uploads) and inference 
 Frames come in as objects with ``to_ndarray(format='rgb24')`` (PyAV video frames); each output goes to the
 stream's ``on_output(rgb, frame_in)`` callback, from the inference thread. A frame that fails ends its own
 stream (``on_error(message)``), never the others.
+
+Keyframes (``keyframes``; for a model that cannot keep the cameras' frame rate): each stream gets a
+``pipelines.painted.PaintedStream``, whose painter thread paints that stream's keyframes with the shared runner
+while the inference thread carries the latest painting to every frame by optical flow. 'auto' (None) decides
+by the first frames, as `vidstyle webcam` does.
 """
 from __future__ import annotations
 
@@ -21,7 +26,9 @@ import numpy as np
 
 from ..live.stamp import CELL as STAMP_CELL
 from ..live.stamp import COLS, ROWS, read_stamp
+from ..media.frame import Frame
 from ..pipelines.frames import finish_frame, processing_size
+from ..pipelines.painted import KeyframesChoice, PaintedStream
 from ..runtime.stages import Latest, Worker, join_all
 
 log = logging.getLogger("vidstyle")
@@ -43,7 +50,8 @@ class Stream:
     ``preserve_color``; set from any thread, taken by the inference thread before each frame), its own
     ``state``, its uploads (upload id -> (name, code)), the newest unprocessed frame with its arrival time
     (``pending``: a latest-wins slot, which counts the frames it dropped), counters (``refused``: frames
-    outside MIN_SIDE..MAX_SIDE) and ``error``, the message that ended it (None while it runs)."""
+    outside MIN_SIDE..MAX_SIDE, ``received``) and ``error``, the message that ended it (None while it runs);
+    ``painted``: its PaintedStream where the model paints keyframes (None: every frame)."""
 
     def __init__(self, sid: str, state, on_output, on_error=None):
         self.sid, self.state, self.on_output, self.on_error = sid, state, on_output, on_error
@@ -52,8 +60,10 @@ class Stream:
         self.temporal_on = state.temporal_on
         self.uploads: dict[str, tuple] = {}
         self.pending = Latest()
-        self.frames = self.refused = 0
+        self.frames = self.refused = self.received = 0
         self.error: str | None = None
+        self.painted: PaintedStream | None = None
+        self.opened = time.monotonic()
         self.latencies: collections.deque = collections.deque(maxlen=KEEP)  # arrival -> output handed over, s
 
     @property
@@ -69,21 +79,27 @@ class Stream:
         return self.state.stats_ema
 
     def stats(self) -> dict:
+        """Frames, drops, refusals, server-side latency (ms), the error; with keyframes, their number, rate per
+        second and the last one's short side (else None)."""
         p50, p95 = percentiles_ms(list(self.latencies))  # list(): one atomic copy while the thread appends
+        p = self.painted.stats if self.painted is not None else None
+        keys = {"keyframes": p and p.painted, "keyframe_short": p and min(p.paint_hw),
+                "keyframe_rate": p and p.painted / max(time.monotonic() - self.opened, 1e-9)}
         return {"frames": self.frames, "dropped": self.dropped, "refused": self.refused, "server_p50_ms": p50,
-                "server_p95_ms": p95, "error": self.error}
+                "server_p95_ms": p95, "error": self.error, **keys}
 
 
 class Engine:
     """``stylizer``: a vidstyle Stylizer (made with temporal_stats > 0 for the statistics EMA): its model runner
     is shared by every stream, and its state (style, strength, colour option, size) is every new stream's first;
     ``make_temporal()``: a new temporal stage for a stream (None: no temporal stage), on at first when
-    ``temporal_on``. ``start()`` the thread, ``open_stream``/``close_stream`` per browser, ``submit(stream,
-    frame)`` from any thread, ``stop()``."""
+    ``temporal_on``; ``keyframes``: True, False or None (auto), as for `vidstyle webcam`. ``start()`` the
+    thread, ``open_stream``/``close_stream`` per browser, ``submit(stream, frame)`` from any thread, ``stop()``."""
 
-    def __init__(self, stylizer, make_temporal=None, temporal_on: bool = True):
+    def __init__(self, stylizer, make_temporal=None, temporal_on: bool = True, keyframes: bool | None = False):
         self.runner, self.template = stylizer.runner, stylizer.state
         self.make_temporal, self.temporal_on = make_temporal, temporal_on
+        self.keyframes = KeyframesChoice(keyframes)
         self.lock = self.runner.lock  # held while the runner runs (inference or style encoding)
         self.wake = threading.Event()  # set when a frame arrives or the engine stops
         self.streams: dict[str, Stream] = {}
@@ -103,6 +119,10 @@ class Engine:
         self.stop_event.set()
         self.wake.set()
         join_all([self.worker], raise_error=False)
+        for s in list(self.streams.values()):
+            self.close_stream(s)
+            if s.painted is not None:
+                s.painted.close()
 
     def encode_style(self, style) -> tuple:
         """(name, code) of a style (path or RGB uint8 array)."""
@@ -117,12 +137,16 @@ class Engine:
         return s
 
     def close_stream(self, s: Stream) -> None:
+        """Forget stream ``s`` and stop its painter, if any (from any thread)."""
         self.streams.pop(s.sid, None)
+        if s.painted is not None:
+            s.painted.end()
 
     def submit(self, s: Stream, frame) -> None:
         """Hand over a stream's newest frame; an unprocessed older one is dropped (counted). A stream that has
         failed takes no more frames."""
         if s.error is None:
+            s.received += 1
             s.pending.put((frame, time.monotonic()))
             self.wake.set()
 
@@ -167,12 +191,29 @@ class Engine:
         corner (``vidstyle.live.stamp``) is copied onto the output, so the page can measure the delay."""
         hw = rgb.shape[:2]
         st = s.state
-        st.follow(*s.style, s.temporal_on, s.strength, s.preserve_color)
+        if self.keyframes.on and s.painted is None:
+            self._paint_keyframes(s)
+        painting = lambda: (id(st.style_code), st.strength, st.preserve_color)  # noqa: E731
+        before = painting()
+        st.follow(*s.style, s.temporal_on and s.painted is None, s.strength, s.preserve_color)
         proc_hw = processing_size(*hw, st.size)
-        y = self.runner.stylize(st, rgb[None], out_hw=proc_hw)[0]
-        out = finish_frame(st.active_temporal, rgb, y, proc_hw, hw)
+        if s.painted is not None:
+            if painting() != before:
+                s.painted.restyle()
+            y = s.painted.process(Frame(rgb, index=s.received), proc_hw)
+            out = finish_frame(None, rgb, y, proc_hw, hw)
+        else:
+            t0 = time.monotonic()
+            y = self.runner.stylize(st, rgb[None], out_hw=proc_hw)[0]
+            out = finish_frame(st.active_temporal, rgb, y, proc_hw, hw)
+            self.keyframes.timed(time.monotonic() - t0, self.runner.model_name)
         if read_stamp(rgb) is not None:
             h, w = STAMP_HW
             out = np.array(out)  # the temporal stage may hand back its own history buffer
             out[:h, :w] = rgb[:h, :w]
         return out
+
+    def _paint_keyframes(self, s: Stream) -> None:
+        """Stream ``s``'s model paints keyframes from now on, on a painter thread of its own."""
+        s.painted = PaintedStream(self.runner, s.state)
+        s.painted.start(threading.Event())

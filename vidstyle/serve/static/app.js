@@ -160,10 +160,20 @@ function stats(since) {
            height: video.videoHeight };
 }
 
+// Where the model paints keyframes: their rate and size, from the server's stats (polled once a second).
+async function pollKeyframes() {
+  if (!state.stream || state.status !== "playing") return;
+  const all = await api("/api/stats").catch(() => null);
+  const mine = all && all[state.stream];
+  state.keyframes = mine && mine.keyframes !== null ? mine : null;
+}
+
 function showReadout() {
   const s = stats();
   const latency = s.stamped ? `capture→display p50 ${s.p50.toFixed(0)} ms p95 ${s.p95.toFixed(0)} ms` : "no latency stamp";
-  const parts = [`${s.fps.toFixed(1)} fps`, ...(state.config.stamp ? [latency] : []), `${s.width}×${s.height}`];
+  const k = state.keyframes;
+  const keys = k ? [`${k.keyframe_rate.toFixed(1)} keyframes/s at ${k.keyframe_short} px`] : [];
+  const parts = [`${s.fps.toFixed(1)} fps`, ...keys, ...(state.config.stamp ? [latency] : []), `${s.width}×${s.height}`];
   $("readout").textContent = state.status === "playing" ? parts.join(" · ") : state.status;
 }
 
@@ -255,6 +265,7 @@ async function main() {
     $("stamp").checked = config.stamp;
     wireControls();
     setInterval(showReadout, 500);
+    setInterval(pollKeyframes, 1000);
     await connect(await startCamera());
     watchOutput();
   } catch (e) {
