@@ -68,10 +68,12 @@ def test_shaking_back_and_forth_keeps_the_strokes_in_place():
     assert error(c.render(), view(painted, 5, -4)) < 12
 
 
-def test_a_scene_cut_drops_the_painting_at_once():
+@pytest.mark.parametrize("fill", ["colour", "previous"])
+def test_a_scene_cut_drops_the_painting_at_once(fill):
     a, b = scene(3), scene(4) // 3  # another shot: another texture, much darker
-    c = LiveCarrier(fade=1)
+    c = LiveCarrier(fade=1, fill=fill)
     paint_first(c, a, strokes(a))
+    c.render()
     mark = c.mark()  # a painting under way when the cut comes
     c.next(view(b, 0))
     out = c.render()
@@ -130,6 +132,25 @@ def test_nothing_before_the_first_frame():
         c.render()
     with pytest.raises(ValueError):
         LiveCarrier(fade=0)
+    with pytest.raises(ValueError):
+        LiveCarrier(fill="fast")
+
+
+def test_the_previous_output_fills_where_the_painting_does_not_reach():
+    canvas = scene(8)
+    painted = strokes(canvas, 2)
+    outs = {}
+    for fill in ("colour", "previous"):
+        c = LiveCarrier(fade=1, fill=fill)
+        paint_first(c, canvas, painted)
+        c.render()
+        c.key.conf[:] = 0.0  # as if the painting no longer matched anywhere (its strokes are in the output)
+        c.next(view(canvas, 0))
+        c.key.conf[:] = 0.0
+        outs[fill] = c.render()
+    expected = view(painted, 0)
+    assert error(outs["previous"], expected) < 3  # the strokes of the last output, carried on
+    assert error(outs["colour"], expected) > 30  # the colour map alone has no strokes
 
 
 def test_colour_map_fits_an_affine_map_exactly():

@@ -13,9 +13,11 @@ camera goes on. ``LiveCarrier`` follows every frame and never looks ahead:
 - Confidence c in [0, 1] per pixel: the colour agreement of frame j's input, warped by its map, with frame t,
   exp(-(d / SIGMA)^2) (d = max over R, G, B), 0 where the map has left the frame. It checks the whole chain at
   once, so drift, occlusion and newly visible content all lower it.
-- ``render()``: out = c warp(painting) + (1 - c) fill. The fill is frame t through the affine colour map
-  (3 x 4, least squares on the small copies) that takes the keyframe's input to its painting: the painting's
-  palette without its strokes, and nothing that can smear.
+- ``render()``: out = c warp(painting) + (1 - c) fill. The fill (``fill='colour'``) is frame t through the
+  affine colour map (3 x 4, least squares on the small copies) that takes the keyframe's input to its
+  painting: the painting's palette without its strokes, and nothing that can smear. ``fill='previous'`` puts
+  the previous output, warped by the step's flow, in front of it where the step's own colour agreement holds
+  (strokes carried on from frame to frame, resampled each time).
 - ``mark()`` starts tracking the present frame when it goes to the painter; ``painted(mark, painting)`` makes
   it the keyframe, its map already carried to the present. The old keyframe fades out over ``fade`` frames:
   the two warps are blended with weights c_old (1 - a) + FILL (1 - a) and c_new a + FILL a, a = i / fade, and
@@ -41,6 +43,7 @@ SIGMA = 30.0  # colour-difference scale (0-255) of the agreement test
 FADE = 6  # frames over which a new painting replaces the old one
 FILL = 0.02  # weight of the time-only blend where neither painting covers a pixel
 OFF = 255  # colour difference marking a pixel whose map has left the frame
+FILLS = ("colour", "previous")
 
 
 @dataclass
@@ -52,7 +55,7 @@ class Track:
 
     small: Shrunk
     m: np.ndarray
-    conf: np.ndarray
+    conf: np.ndarray | None
     cover: float = 1.0
     rgba: np.ndarray | None = None
     colour: np.ndarray | None = field(default=None, repr=False)
@@ -62,13 +65,15 @@ class LiveCarrier:
     """Carries the newest painting to each new frame (see the module docstring). Frames are RGB uint8
     (H, W, 3) at the processing size.
 
-    fade: frames over which a new painting replaces the old one (1: at once).
+    fade: frames over which a new painting replaces the old one (1: at once); fill: 'colour' or 'previous'.
     """
 
-    def __init__(self, fade: int = FADE):
+    def __init__(self, fade: int = FADE, fill: str = "colour"):
         if fade < 1:
             raise ValueError(f"fade must be at least 1 frame, got {fade}")
-        self.fade = fade
+        if fill not in FILLS:
+            raise ValueError(f"fill must be one of {FILLS}, got {fill!r}")
+        self.fade, self.fill = fade, fill
         self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
         lut = np.exp(-((np.arange(256, dtype=np.float32) / SIGMA) ** 2)).astype(np.float32)
         lut[OFF] = 0.0
@@ -84,6 +89,8 @@ class LiveCarrier:
         self.key: Track | None = None
         self.old: Track | None = None
         self.waiting: Track | None = None
+        self.last: Track | None = None  # the previous output, followed by one step (fill 'previous')
+        self._out: np.ndarray | None = None  # the previous output, RGBA (fill 'previous')
         self.pending: dict[int, Track] = {}
         self.faded = 0
 
@@ -97,12 +104,15 @@ class LiveCarrier:
         cur, prev = Shrunk(inp), self.small
         self.inp, self.small = inp, cur
         if prev is None or prev.shape != cur.shape or is_cut(cur.thumb, prev.thumb):
-            self.key = self.old = self.waiting = None
+            self.key = self.old = self.waiting = self.last = self._out = None
             self.pending.clear()
             return
         h, w = cur.grey.shape
         grid = pixel_grid(h, w)
         step = settle(grid + self._dis.calc(cur.grey, prev.grey, None), grid, cur.grey, prev.grey)
+        self.last = None if self._out is None else Track(prev, step, None, rgba=self._out)
+        if self.last is not None:
+            self._confide(self.last, cur)
         for t in self._tracks():
             init = cv2.subtract(cv2.remap(t.m, step, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), grid)
             t.m = settle(grid + self._dis.calc(cur.grey, t.small.grey, init), grid, cur.grey, t.small.grey)
@@ -156,12 +166,21 @@ class LiveCarrier:
             a = self.faded / self.fade
             colour = (1.0 - a) * self.old.colour + a * colour
         fill = self.inp if colour is None else cv2.transform(self.inp, colour)
-        if self.key is None:
-            return fill
         hw, k = self.inp.shape[:2], self.small.k
+        if self.last is not None:
+            c = grow(self.last.conf, hw)
+            fill = cv2.blendLinear(warp(self.last.rgba, self.last.m, k), fill, c, 1.0 - c)
+        out = fill if self.key is None else self._painted(fill, hw, k)
+        if self.fill == "previous":
+            self._out = cv2.cvtColor(out, cv2.COLOR_RGB2RGBA)
+        return out
+
+    def _painted(self, fill: np.ndarray, hw: tuple[int, int], k: int) -> np.ndarray:
+        """The keyframe (and the one fading out) warped to the present, over ``fill`` where it is not sure."""
         painting = warp(self.key.rgba, self.key.m, k)
         cover = self.key.conf
         if self.old is not None:
+            a = self.faded / self.fade
             c0, c1 = (self.old.conf + FILL) * (1.0 - a), (self.key.conf + FILL) * a
             n0 = grow(c0 / (c0 + c1), hw)
             painting = cv2.blendLinear(warp(self.old.rgba, self.old.m, k), painting, n0, 1.0 - n0)
