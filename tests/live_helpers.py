@@ -60,17 +60,18 @@ class FlakyCamera:
 class StyleStandIn(SlowStylizer):
     """A stand-in whose picture depends on the stream state: style code 'a' inverts the frame, any other code
     halves it; the result is mixed with the frame by the state's strength. ``seen``: (code, strength) of each
-    call."""
+    call; ``sizes``: the state's processing size at each call."""
 
     model_name = "stand-in"
 
     def __init__(self, delay: float = 0.0, size: int | None = None):
         super().__init__(delay, size)
         self.state = StreamState("a", "a", size=size)
-        self.seen = []
+        self.seen, self.sizes = [], []
 
     def stylize(self, state, frames: np.ndarray, out_hw=None, code=None) -> np.ndarray:
         self.seen.append((state.style_code, state.strength))
+        self.sizes.append(state.size)
         t0 = time.monotonic()
         time.sleep(self.delay)
         self.calls += 1

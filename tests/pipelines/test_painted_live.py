@@ -140,10 +140,22 @@ def test_the_painter_starts_small_steps_down_when_the_rate_is_lost_and_up_when_i
     assert q.scale == LEVELS[-3]
 
 
-@pytest.mark.parametrize("delay, full", [(0.7, False), (0.01, True)])
+def test_the_first_frame_of_a_shot_is_painted_small_the_next_at_the_painters_level():
+    st = StyleStandIn(0.05)
+    cam = PanCamera(frames=60, dark=range(30, 32))  # a cut to black and back: twice a new shot
+    session = LiveSession(Capture(cam), st, keyframes=True)
+    session.run(duration=20)
+    quality = session.painted.painter.quality
+    smallest = max(64, round(120 * LEVELS[-1]))
+    assert st.sizes[0] == smallest and quality.level < len(LEVELS) - 1  # it climbed past the quick size
+    bigger = [i for i, s in enumerate(st.sizes) if s > smallest]
+    assert bigger and any(st.sizes[i] == smallest for i in range(bigger[0] + 1, len(st.sizes)))  # after the cut
+
+
+@pytest.mark.parametrize("delay, full", [(1.2, False), (0.01, True)])
 def test_the_painter_finds_its_size_in_a_live_run(delay, full):
     st = SlowStylizer(delay)
-    session = LiveSession(Capture(PanCamera(frames=90)), st, keyframes=True)
+    session = LiveSession(Capture(PanCamera(frames=120)), st, keyframes=True)
     stats = session.run(duration=20)
     q = session.painted.painter.quality
     if full:  # a quick painter climbs to the stream's own size

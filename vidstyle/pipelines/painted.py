@@ -6,12 +6,14 @@ each finished painting in (``temporal.carry.LiveCarrier``: the painting, carried
 present, fades in over a few frames), and renders every frame from the latest painting.
 
 Adaptive quality (``Quality``): the painter paints at a fraction of the stream's processing short side, then
-may pause. It starts small, so that the first keyframe comes soon. After each painting it looks at the frames
-since the last one: when the stream kept fewer than AT_RATE of the camera's frames (the carrier did not hold
-the frame rate) or the painting took longer than SLOW_S (its keyframe was stale by then), it steps down, to a
-smaller size and then to longer pauses; after UP_AFTER good paintings in a row it steps up, if the next size
-is predicted (time in proportion to the area) to take at most SLOW_S. The painter runs at a lower OS priority
-than the carrier, and torch gets one thread fewer than the cores, so the painter cannot starve the carrier.
+may pause. A frame with no painting to carry (the first, or the first of a new shot) is painted at the
+smallest size, so that its keyframe comes soon; the next ones at the painter's level. After each painting it
+looks at the frames since the last one: when the stream kept fewer than AT_RATE of the camera's frames (the
+carrier did not hold the frame rate) or the painting took longer than SLOW_S (its keyframe was stale by then),
+it steps down, to a smaller size and then to longer pauses; after UP_AFTER good paintings in a row it steps
+up, if the next size is predicted (time in proportion to the area) to take at most SLOW_S. Larger paintings
+score better even when staler, up to about a second (docs/measurements.md). The painter runs at a lower OS
+priority than the carrier, and torch gets one thread fewer than the cores, so it cannot starve the carrier.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ LEVELS = (1.0, 0.75, 0.5, 0.375, 0.25)  # painting short side, as a fraction of 
 MIN_SHORT = 64  # the smallest painting short side
 PAUSES = (0.0, 0.25, 0.5, 1.0, 2.0)  # seconds between paintings, once the smallest size is not enough
 AT_RATE = 0.9  # the share of camera frames the stream must keep to hold the camera's frame rate
-SLOW_S = 0.6  # a painting that takes longer than this steps down (its keyframe is stale by then)
+SLOW_S = 1.0  # a painting that takes longer than this steps down (its keyframe is stale by then)
 UP_AFTER = 2  # good paintings in a row before stepping up
 PAINTER_NICE = 4  # how much lower the painter thread's OS priority is (Linux; elsewhere it is left alone)
 POLL_S = 0.05
@@ -44,12 +46,13 @@ KEYFRAMES_ABOVE_S = 0.1  # keyframes 'auto': a model whose first frames take lon
 @dataclasses.dataclass
 class Job:
     """A frame to paint: its carrier mark, the style generation it is painted for, the stream state to paint
-    it with (a snapshot), RGB uint8 (H, W, 3)."""
+    it with (a snapshot), RGB uint8 (H, W, 3), and whether to paint it quickly (at the smallest size)."""
 
     mark: int
     generation: int
     state: object
     rgb: np.ndarray
+    quick: bool = False
 
 
 class Quality:
@@ -107,7 +110,8 @@ class Painter:
                 continue
             t0 = time.monotonic()
             h, w = job.rgb.shape[:2]
-            job.state.size = min(max(MIN_SHORT, round(min(h, w) * self.quality.scale)), min(h, w))
+            scale = LEVELS[-1] if job.quick else self.quality.scale
+            job.state.size = min(max(MIN_SHORT, round(min(h, w) * scale)), min(h, w))
             y = self.runner.stylize(job.state, job.rgb, out_hw=(h, w))
             self.outbox.put((job, y, time.monotonic() - t0, processing_size(h, w, job.state.size)))
             if self.quality.pause:
@@ -194,7 +198,8 @@ class PaintedStream:
             self._take(frame, *done)
         if painter.busy is False and not painter.inbox.full:
             painter.busy = True
-            painter.inbox.put(Job(self.carrier.mark(), self.generation, self.state.fork(), self.carrier.inp))
+            quick = self.carrier.key is None and self.carrier.waiting is None
+            painter.inbox.put(Job(self.carrier.mark(), self.generation, self.state.fork(), self.carrier.inp, quick))
         self._count(frame)
         return self.carrier.render()
 
@@ -204,7 +209,7 @@ class PaintedStream:
             self.stats.painted += 1
         index0, outputs = self._since or (frame.index, 0)
         kept = outputs / max(1, frame.index - index0)
-        if self._since is not None:
+        if self._since is not None and not job.quick:
             self.painter.quality.update(min(1.0, kept), seconds)
         self.stats.paint_hw, self.stats.paint_s = paint_hw, seconds
         self._since = (frame.index, 0)
