@@ -1,8 +1,10 @@
 """`vidstyle batch` on a two-machine Ray cluster simulated on this one (``ray.cluster_utils.Cluster``): inputs and
 outputs on storage both machines share (here: the same disk), a worker killed mid-task, an interrupted run
 resumed. Behind the ``ray`` marker (about a minute): ``python -m pytest -m ray``."""
+import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -47,9 +49,12 @@ def wait_for(cond, timeout=120.0):
     raise AssertionError("timed out")
 
 
-def test_three_clips_and_a_film_in_four_segments_on_two_nodes_and_a_killed_worker_is_retried(cluster, tmp_path):
+def test_three_clips_and_a_film_in_four_segments_on_two_nodes_and_a_killed_worker_is_retried(cluster, tmp_path,
+                                                                                              monkeypatch):
     from vidstyle.batch.ray_pool import RayPool
 
+    monkeypatch.setattr("vidstyle.runtime.progress.LOG_EVERY_S", 0.0)  # a progress line at every update
+    stream = io.StringIO()
     clips = tmp_path / "clips"
     clips.mkdir()
     for i, n in enumerate((90, 12, 14)):
@@ -71,12 +76,14 @@ def test_three_clips_and_a_film_in_four_segments_on_two_nodes_and_a_killed_worke
     killer = threading.Thread(target=kill_first_writer, daemon=True)
     killer.start()
     try:
-        summary = run_batch(items([str(clips)], str(out), "mp4"), OPTS, str(out), pool, quiet=True,
+        summary = run_batch(items([str(clips)], str(out), "mp4"), OPTS, str(out), pool, stream=stream,
                             segment_seconds=1.0, warmup=10)
     finally:
         pool.close()
     killer.join(5)
     assert killed, "the worker was not killed"
+    seen = [(int(a), int(b)) for a, b in re.findall(r"(\d+)/(\d+) frames", stream.getvalue())]
+    assert all(n <= total for n, total in seen) and seen[-1][0] == seen[-1][1], seen  # the retry counted once
     assert summary.failed == [] and len(summary.done) == 4
     for i, n in enumerate((90, 12, 14)):
         info = probe(str(out / f"c{i}.mp4"))

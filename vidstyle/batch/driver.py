@@ -14,18 +14,20 @@ from ..runtime.progress import Progress
 from .inputs import Item
 from .manifest import Manifest, fingerprint
 from .plan import FileTask, SegmentTask, count_frames, error_line, output_key, segment_folder, segment_tasks
+from .tally import Tally
 
 
 @dataclass
 class Summary:
     """What a batch did: outputs written, skipped (done by an earlier run), failed (input, one-line error),
-    frames written and wall seconds."""
+    frames written and wall seconds; ``earlier``: frames of the skipped files and segments (for progress)."""
 
     done: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     frames: int = 0
     seconds: float = 0.0
+    earlier: int = 0
 
     def lines(self) -> list[str]:
         total = len(self.done) + len(self.skipped) + len(self.failed)
@@ -55,8 +57,9 @@ class Joined:
 def plan(items: list[Item], options, manifest: Manifest, summary: Summary, segment_seconds: float = 0.0,
          warmup: int = 0) -> tuple[list, dict[str, Joined]]:
     """The tasks still to run, and the segmented inputs by output key; inputs that cannot run go to
-    ``summary.failed``, finished ones to ``skipped``. Inputs longer than 1.5 ``segment_seconds`` (0: none) are
-    cut into segments at keyframes (not with --preserve-color match, whose colours come from the first frame)."""
+    ``summary.failed``, finished ones to ``skipped`` (their frames, and those of finished segments, to
+    ``summary.earlier``). Inputs longer than 1.5 ``segment_seconds`` (0: none) are cut into segments at keyframes
+    (not with --preserve-color match, whose colours come from the first frame)."""
     tasks, joins = [], {}
     for item in items:
         if item.error:
@@ -70,6 +73,7 @@ def plan(items: list[Item], options, manifest: Manifest, summary: Summary, segme
                 if manifest.tasks[key]["state"] != "done":  # finished after its run was stopped
                     manifest.record(key, fp, src=os.path.abspath(item.src))
                 summary.skipped.append(item.dst)
+                summary.earlier += frames
                 continue
             check_output_path(item.dst, options.overwrite, (item.src,))
             cut = options.preserve_color != "match" and segment_seconds > 0
@@ -82,6 +86,7 @@ def plan(items: list[Item], options, manifest: Manifest, summary: Summary, segme
             tasks.append(FileTask(key, item.src, item.dst, frames, fp))
             continue
         todo = [t for t in segments if not manifest.done(t.key, t.fp, t.part)]
+        summary.earlier += sum(t.frames for t in segments) - sum(t.frames for t in todo)
         for t in todo:
             manifest.start(t.key, t.fp, t.part)
         joins[key] = Joined(item.src, item.dst, key, fp, [t.part for t in segments], {t.key for t in todo})
@@ -115,10 +120,17 @@ def run_batch(items: list[Item], options, outdir: str, pool, quiet: bool = False
     manifest, summary = Manifest(outdir), Summary()
     tasks, joins = plan(items, options, manifest, summary, segment_seconds, warmup)
     owner = {t.key: joins[t.key.split("#")[0]] for t in tasks if isinstance(t, SegmentTask)}
-    progress = Progress(sum(t.frames for t in tasks) or None, "frames", quiet=quiet, stream=stream)
+    tally = Tally(tasks, summary.earlier)
+    progress = Progress(tally.total or None, "frames", quiet=quiet, stream=stream, done=tally.count)
 
-    def tick(frames: int, busy: int) -> None:
-        progress.update(frames, workers=f"{busy}/{pool.workers}")
+    def show(**extra) -> None:
+        progress.total = tally.total or None
+        progress.update(tally.count - progress.count, **extra)
+
+    def tick(written: dict[str, int], busy: int) -> None:
+        for key, frames in written.items():
+            tally.running(key, frames)
+        show(workers=f"{busy}/{pool.workers}")
 
     t0 = time.monotonic()
     try:
@@ -128,6 +140,8 @@ def run_batch(items: list[Item], options, outdir: str, pool, quiet: bool = False
         for task, outcome in pool.run(tasks, tick):
             j = owner.get(task.key)
             if isinstance(outcome, str):
+                tally.failed(task.key)
+                show()
                 if j is None:
                     summary.failed.append((task.src, outcome))
                 elif not j.error:
@@ -135,6 +149,8 @@ def run_batch(items: list[Item], options, outdir: str, pool, quiet: bool = False
                     summary.failed.append((task.src, f"segment {task.key.split('#')[1]}: {outcome}"))
                 continue
             summary.frames += outcome["frames"]
+            tally.finished(task.key, outcome["frames"])
+            show()
             manifest.record(task.key, task.fp, src=os.path.abspath(task.src), **outcome)
             if j is None:
                 summary.done.append(task.dst)

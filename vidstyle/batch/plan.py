@@ -57,7 +57,8 @@ def output_key(dst: str) -> str:
 @dataclass(frozen=True)
 class SegmentTask:
     """Frames [start, end) of ``src`` (pts; ``end`` None: to the end) into the segment file ``part``, primed by
-    those from ``first`` on (the warm-up); ``frames``: how many are stylized, warm-up included."""
+    those from ``first`` on (the warm-up), followed by ``lookahead`` frames that the encoder only looks ahead at,
+    with the x264 ``zones`` of its joins; ``frames``: how many are stylized, warm-up and look-ahead included."""
 
     key: str
     src: str
@@ -67,19 +68,23 @@ class SegmentTask:
     end: int | None
     frames: int
     fp: str
+    lookahead: int = 0
+    zones: str = ""
 
     def run(self, runner, options, on_frame=None) -> dict:
         from ..jobs.segment import stylize_segment
 
         r = stylize_segment(self.src, self.part, self.first, self.start, self.end, self.frames,
-                            dataclasses.replace(options, overwrite=True), runner, on_frame)
+                            dataclasses.replace(options, overwrite=True), runner, on_frame, self.lookahead, self.zones)
         return {"frames": r.frames, "seconds": round(r.seconds, 3), "damaged": r.damaged}
 
 
 def segment_tasks(src: str, dst: str, seconds: float, warmup: int, options) -> list[SegmentTask]:
     """The segments of ``src`` at its keyframes, about ``seconds`` long, each primed by ``warmup`` frames
-    before it; their files go to a hidden folder beside ``dst``. [] when it is too short to cut. Each is
-    fingerprinted with ``options`` (VideoOptions) and its range."""
+    before it and followed by the frames of the encoder's look-ahead (``media.encode.segment_lookahead``), with
+    the x264 zones that hide its joins (``media.encode.join_zones``); their files go to a hidden folder beside
+    ``dst``. [] when it is too short to cut. Each is fingerprinted with ``options`` (VideoOptions) and its range."""
+    from ..media.encode import join_zones, segment_lookahead
     from ..media.segments import cuts, index
     from .manifest import fingerprint
 
@@ -89,15 +94,18 @@ def segment_tasks(src: str, dst: str, seconds: float, warmup: int, options) -> l
         return []
     folder, ext = segment_folder(dst), os.path.splitext(dst)[1]
     os.makedirs(folder, exist_ok=True)
-    where = {p: i for i, p in enumerate(ix.pts)}
+    where, n = {p: i for i, p in enumerate(ix.pts)}, len(ix.pts)
+    tail = segment_lookahead(options.preset, ext.lower() == ".webm")
     tasks = []
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else None
         first = ix.pts[max(0, where[start] - warmup)]
-        frames = (where[end] if end is not None else len(ix.pts)) - where[first]
-        extra = f"{first}:{start}:{end}"
+        last = where[end] if end is not None else n  # after its own frames
+        more = min(n - last, tail)
+        zones = join_zones(last - where[start], i > 0, end is not None)
+        extra = f"{first}:{start}:{end}:{more}:{zones}"
         tasks.append(SegmentTask(f"{output_key(dst)}#{i}", src, os.path.join(folder, f"{i:05d}{ext}"), first, start,
-                                 end, frames, fingerprint(src, options, extra)))
+                                 end, last + more - where[first], fingerprint(src, options, extra), more, zones))
     return tasks
 
 

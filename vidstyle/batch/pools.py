@@ -1,9 +1,12 @@
 """Where tasks run: ``LocalPool`` (this process, one task after another, one runner) and ``RayPool`` (Ray actors,
 each holding one runner). ``run(tasks, tick)`` yields (task, result dict or error line) as tasks finish;
-``tick(frames, busy)`` reports frames written since the last call and the number of busy workers."""
+``tick(written, busy)`` reports, for running tasks, the frames each has written in its current attempt ({task key:
+frames}; a retried task starts again from 0) and the number of busy workers."""
 from __future__ import annotations
 
 import dataclasses
+import functools
+import itertools
 
 from ..errors import VidstyleError
 from .plan import error_line
@@ -21,16 +24,17 @@ class LocalPool:
 
     def run(self, tasks, tick):
         for task in tasks:
-            tick(0, 1)
+            tick({}, 1)
+            frame = functools.partial(lambda key, n: tick({key: next(n)}, 1), task.key, itertools.count(1))
             try:
                 if self.runner is None:
                     self.runner = self.options.runner()
-                result = task.run(self.runner, self.options, lambda: tick(1, 1))
+                result = task.run(self.runner, self.options, frame)
             except Exception as e:  # noqa: BLE001 - a task fails alone; interrupts go through
                 yield task, error_line(e)
             else:
                 yield task, result
-            tick(0, 0)
+            tick({}, 0)
 
     def close(self) -> None:
         pass

@@ -21,27 +21,28 @@ RETRIES = 3  # restarts of a dead worker, and retries of the task it was running
 
 @ray.remote
 class Worker:
-    """One model, one task at a time; ``take_frames()`` (answered while a task runs) counts frames written since
-    its last call."""
+    """One model, one task at a time; ``written()`` (answered while a task runs) says which task runs and how many
+    frames it has written: (key, frames), from 0 in each attempt (a worker restarted after dying starts afresh)."""
 
     def __init__(self, options, threads: int):
         import torch
 
         torch.set_num_threads(threads)
         self.options, self.runner = options, options.runner()
-        self.lock, self.frames = threading.Lock(), 0
+        self.lock, self.key, self.frames = threading.Lock(), "", 0
 
     def run(self, task) -> dict:
+        with self.lock:
+            self.key, self.frames = task.key, 0
         return task.run(self.runner, self.options, self._frame)
 
     def _frame(self) -> None:
         with self.lock:
             self.frames += 1
 
-    def take_frames(self) -> int:
+    def written(self) -> tuple[str, int]:
         with self.lock:
-            n, self.frames = self.frames, 0
-        return n
+            return self.key, self.frames
 
 
 def connect(address: str | None) -> bool:
@@ -93,7 +94,7 @@ class RayPool:
                 actor, task = idle.pop(), pending.pop(0)
                 running[actor.run.remote(task)] = (task, actor)
             ready, _ = ray.wait(list(running), num_returns=1, timeout=POLL_S)
-            tick(self._frames([a for _, a in running.values()]), len(running))
+            tick(self._written([a for _, a in running.values()]), len(running))
             for ref in ready:
                 task, actor = running.pop(ref)
                 try:
@@ -108,20 +109,23 @@ class RayPool:
                 else:
                     yield task, result
                 idle.append(actor)
-            tick(0, len(running))
+            tick({}, len(running))
 
     @staticmethod
-    def _frames(actors) -> int:
-        """Frames the busy ``actors`` wrote since the last call (a worker that does not answer in time: 0)."""
-        refs = [a.take_frames.remote() for a in actors]
+    def _written(actors) -> dict[str, int]:
+        """{task key: frames written in its current attempt} of the busy ``actors`` (one that does not answer in
+        time, e.g. restarting: left out)."""
+        refs = [a.written.remote() for a in actors]
         done, _ = ray.wait(refs, num_returns=len(refs), timeout=POLL_S)
-        total = 0
+        written = {}
         for ref in done:
             try:
-                total += ray.get(ref)
+                key, frames = ray.get(ref)
             except ray.exceptions.RayError:
-                pass
-        return total
+                continue
+            if key:
+                written[key] = frames
+        return written
 
     def close(self) -> None:
         for actor in self.actors:

@@ -20,10 +20,11 @@ class VideoFileSink:
 
     ``write(frame)`` takes a Frame whose rgb is (H, W, 3) uint8; ``audio_mode`` says what ``audio`` takes:
     'copy' (packets), 'decode' (decoded frames) or None (no audio). ``metadata``: the input's tags to copy
-    (``FileSource.metadata()``; None: none)."""
+    (``FileSource.metadata()``; None: none). ``zones`` and ``until``: see ``encode.file_encoder`` (segments)."""
 
     def __init__(self, path: str, info: VideoInfo, size: tuple[int, int] | None = None, crf: int = 18,
-                 preset: str = "veryfast", audio_stream=None, encoder: str = "x264", metadata: Metadata | None = None):
+                 preset: str = "veryfast", audio_stream=None, encoder: str = "x264", metadata: Metadata | None = None,
+                 zones: str = "", until: int | None = None):
         self.path, self.info, self.file = path, info, AtomicFile(path)
         self.requested = size or (info.width, info.height)  # (W, H)
         ext = os.path.splitext(path)[1].lower()
@@ -34,7 +35,7 @@ class VideoFileSink:
         webm = ext == ".webm"
         size = (even(self.requested[0]), even(self.requested[1]))
         self.video = file_encoder(self.out, webm, size, info.rate, info.time_base, crf, preset, info.rotation,
-                                  info.colour, encoder)
+                                  info.colour, encoder, zones, until)
         self.track = AudioTrack(self.out, audio_stream, webm, path) if audio_stream is not None else None
         if metadata is not None:  # written with the header, at the first packet
             self.out.metadata.update(metadata.container)
