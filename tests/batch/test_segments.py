@@ -107,3 +107,20 @@ def test_at_the_default_crf_the_joins_add_no_flicker(tmp_path):
     ratios = [warping_error(j[k - 1:k + 1], i[k - 1:k + 1]) / warping_error(s[k - 1:k + 1], i[k - 1:k + 1])
               for k in (25, 50, 75)]
     assert max(ratios) <= 1.2, ratios
+
+
+def test_segments_start_at_the_keyframe_where_the_picture_changes_least():
+    from fractions import Fraction
+
+    from vidstyle.media.segments import VideoIndex, cuts
+
+    n, loud = 400, {175, 200, 375}  # a keyframe every 25 frames (1 s at 25 fps); motion around three of them
+    sizes = {i: 5000 if any(abs(i - k) <= 3 for k in loud) else 1000 for i in range(n)}
+    ix = VideoIndex(Fraction(1, 25), list(range(n)), list(range(0, n, 25)), sizes)
+    assert cuts(ix, 7) == [0, 225]  # 7 s: the quiet keyframe 225, not 175 (the first past 7 s) nor 200
+    quiet_late = {i: 5000 if 170 <= i <= 265 else 1000 for i in range(n)}  # 275 is quiet but past 1.5 x 7 s
+    assert cuts(dataclasses.replace(ix, sizes=quiet_late), 7)[1] == 175  # the earliest of equals in the window
+    short = VideoIndex(Fraction(1, 25), list(range(300)), list(range(0, 300, 25)),
+                       {i: 5000 if abs(i - 175) <= 3 or abs(i - 200) <= 3 else 1000 for i in range(300)})
+    assert cuts(short, 7) == [0, 175]  # the quiet 225 would leave under 3.5 s after it
+    assert cuts(dataclasses.replace(ix, sizes={}), 7) == [0, 175]  # sizes unknown: the first past 7 s, as before

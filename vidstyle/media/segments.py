@@ -1,10 +1,11 @@
-"""Long videos in pieces: ``index`` lists a file's video frame times and keyframes (packets only, nothing
-decoded), ``cuts`` picks segment starts at keyframes, and ``join`` puts separately encoded segments back into one
-file without re-encoding, with the source's audio (muxed once), rotation and tags."""
+"""Long videos in pieces: ``index`` lists a file's video frame times, keyframes and packet sizes (packets only,
+nothing decoded), ``cuts`` picks segment starts at keyframes where the picture changes least, and ``join`` puts
+separately encoded segments back into one file without re-encoding, with the source's audio (muxed once),
+rotation and tags."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import av
@@ -14,14 +15,19 @@ from .audio import AudioTrack
 from .decode import FileSource, open_input
 from .files import AtomicFile, container_format
 
+CHANGE_FRAMES = 3  # frames on each side of a keyframe whose packet sizes say how much the picture changes there
+
 
 @dataclass
 class VideoIndex:
-    """pts: every video frame's timestamp, sorted, in ``time_base`` units; keyframes: those of keyframes."""
+    """pts: every video frame's timestamp, sorted, in ``time_base`` units; keyframes: those of keyframes;
+    sizes: each frame's packet size in bytes, by pts (how much the frame changes what came before, for inter
+    frames)."""
 
     time_base: Fraction
     pts: list[int]
     keyframes: list[int]
+    sizes: dict[int, int] = field(default_factory=dict)
 
 
 def index(path: str) -> VideoIndex:
@@ -30,31 +36,46 @@ def index(path: str) -> VideoIndex:
         if not c.streams.video:
             raise VidstyleError(f"input has no video stream: {path}")
         s = c.streams.video[0]
-        pts, keys = [], []
+        pts, keys, sizes = [], [], {}
         try:
             for p in c.demux(s):
                 if p.pts is None:
                     continue
                 pts.append(p.pts)
+                sizes[p.pts] = p.size
                 if p.is_keyframe:
                     keys.append(p.pts)
         except av.error.FFmpegError:
             pass  # a damaged tail: the segments end where the packets do
-        return VideoIndex(s.time_base, sorted(pts), sorted(keys))
+        return VideoIndex(s.time_base, sorted(pts), sorted(keys), sizes)
 
 
 def cuts(ix: VideoIndex, seconds: float) -> list[int]:
-    """Segment start times (pts): the first frame, then the first keyframe at least ``seconds`` after the last
-    start; the last segment is kept at least half as long (else merged into the one before)."""
+    """Segment start times (pts): the first frame, then, among the keyframes ``seconds`` to 1.5 ``seconds``
+    after the last start that leave at least half of ``seconds`` after them, the one where the picture changes
+    least (``change``; the earliest of equals; the first keyframe past ``seconds`` when none lies in that
+    window). A join is least visible there: its frame pair shows no more motion than the stream around it. The
+    last segment is kept at least half as long (else merged into the one before)."""
     if not ix.pts:
         return []
     starts, step = [ix.pts[0]], seconds / float(ix.time_base)
-    for k in ix.keyframes:
-        if k - starts[-1] >= step:
-            starts.append(k)
+    where = {p: i for i, p in enumerate(ix.pts)}
+    while True:
+        later = [k for k in ix.keyframes if k - starts[-1] >= step]
+        if not later:
+            break
+        window = [k for k in later if k - starts[-1] <= 1.5 * step and ix.pts[-1] - k >= step / 2] or later[:1]
+        starts.append(min(window, key=lambda k: change(ix, where[k])))
     if len(starts) > 1 and ix.pts[-1] - starts[-1] < step / 2:
         starts.pop()
     return starts
+
+
+def change(ix: VideoIndex, i: int, around: int = CHANGE_FRAMES) -> float:
+    """How much the picture changes around frame ``i`` (an index into ``ix.pts``): the mean packet size of the
+    ``around`` frames on each side, the keyframe itself left out (0 where sizes are unknown)."""
+    near = [ix.sizes.get(ix.pts[j], 0) for j in range(max(0, i - around), min(len(ix.pts), i + around + 1)) if j != i]
+    return sum(near) / len(near) if near else 0.0
 
 
 def join(parts: list[str], src: str, dst: str, metadata: bool = True) -> int:
