@@ -33,8 +33,9 @@ def register(sub) -> None:
     p.add_argument("--workers", type=args.int_in(1, 4096), help="workers, each with its own model (default: one "
                    "per GPU of the cluster; on CPUs, one per 4 cores)")
     p.add_argument("--segment-seconds", type=args.float_in(0, 86400), default=60.0, metavar="S",
-                   help="cut videos longer than 1.5 S seconds into segments of about S seconds at their keyframes, "
-                   "stylized in parallel and joined without re-encoding; 0: never (default 60)")
+                   help="cut videos longer than 1.5 S seconds into segments of S to 1.5 S seconds at their "
+                   "keyframes where the picture changes least, stylized in parallel and joined without "
+                   "re-encoding; 0: never (default 60)")
     p.add_argument("--warmup", type=args.int_in(0, 10000), default=30, metavar="N",
                    help="frames before each segment stylized (and thrown away) to settle its temporal smoothing "
                    "and statistics, so segments join without a visible seam (default 30)")
