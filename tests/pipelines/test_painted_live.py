@@ -113,7 +113,9 @@ def test_a_clip_shorter_than_one_painting():
     out = ListOutput()
     session = LiveSession(Capture(PanCamera(frames=5)), st, outputs=[out], keyframes=True)
     stats = session.run(duration=20)
-    assert stats.frames + stats.camera_dropped == 5 and len(out.frames) == stats.frames
+    sent = stats.outputs["list"]
+    assert stats.frames + stats.camera_dropped == 5 and len(out.frames) == sent["sent"]
+    assert sent["sent"] + sent["dropped"] == stats.frames
     assert stats.keyframes == 0 and not session.painted.painter.worker.is_alive()
 
 
@@ -138,6 +140,10 @@ def test_the_painter_starts_small_steps_down_when_the_rate_is_lost_and_up_when_i
     for _ in range(UP_AFTER):
         q.update(kept=1.0, paint_s=SLOW_S / ratio * 0.9)
     assert q.scale == LEVELS[-3]
+    q.calibrate(LEVELS[-1], SLOW_S / 4.5)  # a quick painting: twice the side (4x the area) still fits
+    assert q.scale == LEVELS[-1] * 2 == LEVELS[2]
+    q.calibrate(LEVELS[-1], SLOW_S * 2)  # not even the smallest fits: the smallest
+    assert q.scale == LEVELS[-1]
 
 
 def test_the_first_frame_of_a_shot_is_painted_small_the_next_at_the_painters_level():

@@ -7,11 +7,12 @@ present, fades in over a few frames), and renders every frame from the latest pa
 
 Adaptive quality (``Quality``): the painter paints at a fraction of the stream's processing short side, then
 may pause. A frame with no painting to carry (the first, or the first of a new shot) is painted at the
-smallest size, so that its keyframe comes soon; the next ones at the painter's level. After each painting it
-looks at the frames since the last one: when the stream kept fewer than AT_RATE of the camera's frames (the
-carrier did not hold the frame rate) or the painting took longer than SLOW_S (its keyframe was stale by then),
-it steps down, to a smaller size and then to longer pauses; after UP_AFTER good paintings in a row it steps
-up, if the next size is predicted (time in proportion to the area) to take at most SLOW_S. Larger paintings
+smallest size, so that its keyframe comes soon, and its time sets the level: the largest size predicted (time
+in proportion to the area) to take at most SLOW_S. After each painting it looks at the frames since the last
+one: when the stream kept fewer than AT_RATE of the camera's frames (the carrier did not hold the frame rate)
+or the painting took longer than SLOW_S (its keyframe was stale by then), it steps down, to a smaller size and
+then to longer pauses; after UP_AFTER good paintings in a row it steps up, if the next size is predicted to
+take at most SLOW_S. Larger paintings
 score better even when staler, up to about a second (docs/measurements.md). The painter runs at a lower OS
 priority than the carrier, and torch gets one thread fewer than the cores, so it cannot starve the carrier.
 """
@@ -74,6 +75,13 @@ class Quality:
     @property
     def pause(self) -> float:
         return PAUSES[max(0, self.level - len(LEVELS) + 1)]
+
+    def calibrate(self, scale: float, paint_s: float) -> None:
+        """After a quick painting at ``scale`` that took ``paint_s`` seconds: the largest size predicted (time in
+        proportion to the area) to take at most SLOW_S, where the painter is not already pausing."""
+        if self.level < len(LEVELS):
+            fits = [i for i, s in enumerate(LEVELS) if paint_s * (s / scale) ** 2 <= SLOW_S]
+            self.level, self.good = (fits[0] if fits else len(LEVELS) - 1), 0
 
     def update(self, kept: float, paint_s: float) -> None:
         """After a painting that took ``paint_s`` seconds, while the stream kept the share ``kept`` in [0, 1] of
@@ -209,7 +217,9 @@ class PaintedStream:
             self.stats.painted += 1
         index0, outputs = self._since or (frame.index, 0)
         kept = outputs / max(1, frame.index - index0)
-        if self._since is not None and not job.quick:
+        if job.quick:
+            self.painter.quality.calibrate(LEVELS[-1], seconds)
+        elif self._since is not None:
             self.painter.quality.update(min(1.0, kept), seconds)
         self.stats.paint_hw, self.stats.paint_s = paint_hw, seconds
         self._since = (frame.index, 0)
