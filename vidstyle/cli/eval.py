@@ -44,8 +44,8 @@ def register(sub) -> None:
     p.add_argument("--holdout", nargs="?", const="files", choices=("files", "sources"),
                    help="only images `vidstyle train` leaves out, on both sides (files named directly are always "
                    "used): `files` (the default of a bare --holdout) = a fixed 1 file name in 20 of every folder; "
-                   "`sources` = whole source collections, read from each folder's MANIFEST.tsv (harder: nothing of "
-                   "those collections was seen)")
+                   "`sources` = whole source collections, read from each folder's MANIFEST.tsv (the harder test; the "
+                   "shipped weights predate it and saw them, see docs/evaluation.md#hold-outs)")
     p.add_argument("--seed", type=int, default=0, help="seed of the pair draw (default 0)")
     p.add_argument("--sheet", help="write a contact sheet PNG: image mode content | style | output | reinhard; "
                    "video mode input | output | flicker map, for six frames")
