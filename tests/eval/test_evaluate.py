@@ -14,6 +14,7 @@ from vidstyle.data import is_holdout
 from vidstyle.errors import VidstyleError
 from vidstyle.eval import sheet as contact
 from vidstyle.eval.images import draw_pairs
+from vidstyle.eval.report import format_table
 from vidstyle.eval.video import SHEET_PAIRS
 from vidstyle.models.vgg import TAPS
 
@@ -97,17 +98,43 @@ def test_draw_pairs_is_seeded_distinct_and_honours_holdout(tmp_path):
     for n in names:
         (content / n).touch()
     (style / "a.png").touch()
-    pairs = draw_pairs(str(content), str(style), 10, holdout=False, seed=3)
-    assert pairs == draw_pairs(str(content), str(style), 10, holdout=False, seed=3)
-    assert len(set(pairs)) == 10 and pairs != draw_pairs(str(content), str(style), 10, False, seed=4)
-    assert len(draw_pairs(str(content), str(style), 500, False, 0)) == 60  # all pairs, no repeats
+    pairs = draw_pairs(str(content), str(style), 10, holdout=None, seed=3)
+    assert pairs == draw_pairs(str(content), str(style), 10, holdout=None, seed=3)
+    assert len(set(pairs)) == 10 and pairs != draw_pairs(str(content), str(style), 10, None, seed=4)
+    assert len(draw_pairs(str(content), str(style), 500, None, 0)) == 60  # all pairs, no repeats
     held = {"img12.png"}  # the fixed 1-in-20 subset (by the names' SHA-1) that the shipped weights never saw
     assert {n for n in names if is_holdout(n)} == held
     with pytest.raises(VidstyleError, match="hold-out"):  # a.png is no hold-out style
-        draw_pairs(str(content), str(style), 5, holdout=True, seed=0)
+        draw_pairs(str(content), str(style), 5, holdout="files", seed=0)
     (style / "a.png").rename(style / next(iter(held)))
-    pairs = draw_pairs(str(content), str(style), 100, holdout=True, seed=0)
+    pairs = draw_pairs(str(content), str(style), 100, holdout="files", seed=0)
     assert {os.path.basename(c) for c, _ in pairs} == held
+    with pytest.raises(VidstyleError, match="held-out collections"):  # no MANIFEST.tsv, so no held-out source
+        draw_pairs(str(content), str(style), 5, holdout="sources", seed=0)
+
+
+def test_holdout_by_source_reads_the_manifest(folders, capsys):
+    content, style = folders
+    header = "file\tsource\tpath_in_source\tlicense\toriginal_size\n"
+    with open(os.path.join(content, "MANIFEST.tsv"), "w") as f:
+        f.write(header + "c0.png\tgithub other/photos@1\tc0.png\tunknown\t9x9\n"
+                "c1.png\tgithub lightly-ai/coco128_yolo@2af16ea\tc1.png\tunknown\t9x9\n")
+    with open(os.path.join(style, "MANIFEST.tsv"), "w") as f:
+        f.write(header + "s0.jpg\tgithub irinainina/image-data@5b1\tfull/0.jpg\tunknown\t9x9\n")
+    assert eval_cli(["--content", content, "--style", style, "--holdout", "sources", "--pairs", "4", "--size", "64",
+                     "--device", "cpu", "--precision", "fp32", "--model", "fast", "-q", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["holdout"] == "sources" and r["pair_list"] == [["c1.png", "s0.jpg"]]
+    assert format_table(r).startswith("1 pair, hold-out by source,")
+
+
+def test_bare_holdout_is_by_file(folders):
+    ap = argparse.ArgumentParser(prog="vidstyle")
+    eval_cmd.register(ap.add_subparsers())
+    parse = lambda *a: ap.parse_args(["eval", "--content", folders[0], "--style", folders[1], *a])  # noqa: E731
+    assert parse("--holdout", "--pairs", "3").holdout == "files" and parse().holdout is None
+    with pytest.raises(SystemExit):
+        parse("--holdout", "collections")
 
 
 def test_image_mode_bad_input(folders, tmp_path):

@@ -91,7 +91,19 @@ def test_holdout_split_is_disjoint(data):
     held = [n for n in names if is_holdout(n)]
     assert 5 < len(held) < 40
     assert list_images(str(data / "content"), holdout=None) == sorted(
-        list_images(str(data / "content"), holdout=False) + list_images(str(data / "content"), holdout=True))
+        list_images(str(data / "content"), holdout=False) + list_images(str(data / "content"), holdout="files"))
+
+
+def test_training_leaves_the_held_out_collections_out(tmp_path):
+    names = [f"photo{i}.jpg" for i in range(6)]
+    for n in names:
+        Image.fromarray(np.full((40, 48, 3), 9, np.uint8)).save(tmp_path / n)
+    rows = [f"{n}\t{'github lightly-ai/coco128_yolo@2af16ea' if i < 2 else 'github other/photos@1'}\t{n}\tx\t9x9"
+            for i, n in enumerate(names)]
+    (tmp_path / "MANIFEST.tsv").write_text("file\tsource\tpath_in_source\tlicense\toriginal_size\n" + "\n".join(rows))
+    pool = ImagePool([(str(tmp_path), 1.0, False)])
+    kept = sorted(os.path.basename(p) for p in pool.groups[0]["paths"])
+    assert kept == ["photo2.jpg", "photo4.jpg", "photo5.jpg"]  # neither the collection nor photo3 (1 in 20)
 
 
 def test_ddp_two_cpu_processes(data, tmp_path):

@@ -10,6 +10,7 @@ from . import args
 EXAMPLES = """examples:
   vidstyle eval --content photos/ --style paintings/ --pairs 20 --model adain --sheet sheet.png
   vidstyle eval --content photos/ --style paintings/ --holdout --pairs 60 --json
+  vidstyle eval --content DATA/content --style DATA/style --holdout sources --pairs 24 --model fast --compare adain
   vidstyle eval --content samples/photo_*.jpg --style samples/painting_*.jpg --pairs 9 --model fast --compare adain \
                 --sheet sheet.png
   vidstyle eval --content DATA/content --style DATA/style --holdout --pairs 6 --size 256 \
@@ -40,7 +41,11 @@ def register(sub) -> None:
     p.add_argument("--size", type=args.int_in(args.MIN_SIZE, 4320), default=384,
                    help="content short side in pixels (default 384)")
     p.add_argument("--strength", type=args.float_in(0, 1), default=1.0, help="style strength in [0, 1] (default 1)")
-    p.add_argument("--holdout", action="store_true", help="only the hold-out images, never used in training")
+    p.add_argument("--holdout", nargs="?", const="files", choices=("files", "sources"),
+                   help="only images `vidstyle train` leaves out, on both sides (files named directly are always "
+                   "used): `files` (the default of a bare --holdout) = a fixed 1 file name in 20 of every folder; "
+                   "`sources` = whole source collections, read from each folder's MANIFEST.tsv (the harder test; the "
+                   "shipped weights predate it and saw them, see docs/evaluation.md#hold-outs)")
     p.add_argument("--seed", type=int, default=0, help="seed of the pair draw (default 0)")
     p.add_argument("--sheet", help="write a contact sheet PNG: image mode content | style | output | reinhard; "
                    "video mode input | output | flicker map, for six frames")

@@ -16,7 +16,10 @@ EXAMPLES = """examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("train", help="train a style network", epilog=EXAMPLES, formatter_class=args.Formatter)
+    p = sub.add_parser("train", help="train a style network", epilog=EXAMPLES, formatter_class=args.Formatter,
+                       description="Train a style network. The hold-outs of `vidstyle eval --holdout` (a fixed 1 file "
+                       "name in 20, and the held-out source collections named in a folder's MANIFEST.tsv) are left "
+                       "out of every --content, --style and --style-soft folder.")
     p.add_argument("--model", default="adain")
     p.add_argument("--content", nargs="+", required=True, help="folder(s) of photos")
     p.add_argument("--style", nargs="+", default=[], help="folder(s) of artworks (arbitrary-style training)")

@@ -18,18 +18,22 @@ from .sheet import thumb, write_sheet
 SHEET_ROWS = 12
 
 
-def draw_pairs(content: str | list[str], style: str | list[str], n: int, holdout: bool,
+HELD = {None: "images", "files": "hold-out images", "sources": "images of the held-out collections (MANIFEST.tsv)"}
+
+
+def draw_pairs(content: str | list[str], style: str | list[str], n: int, holdout: str | None,
                seed: int) -> list[tuple[str, str]]:
     """``n`` distinct (content path, style path) pairs drawn with ``seed`` (all pairs when there are fewer).
-    content, style: folders of images or image files (one path or several)."""
+    content, style: folders of images or image files (one path or several); holdout: None, "files" or
+    "sources", the images of the folders kept (``data.list_images``)."""
     lists = []
     for given, what in ((content, "--content"), (style, "--style")):
         given = [given] if isinstance(given, str) else list(given or [])
         if not given or not all(os.path.exists(g) for g in given):
             raise VidstyleError(f"{what} must name folders or files of images in image mode, got {given}")
-        paths = sorted({p for g in given for p in list_images(g, holdout=True if holdout else None)})
+        paths = sorted({p for g in given for p in list_images(g, holdout)})
         if not paths:
-            raise VidstyleError(f"no {'hold-out ' if holdout else ''}images in {what} {' '.join(given)}")
+            raise VidstyleError(f"no {HELD[holdout]} in {what} {' '.join(given)}")
         lists.append(paths)
     contents, styles = lists
     if n < 1:
@@ -84,10 +88,10 @@ def summarize(per_pair: list[dict], identity: str = "identity") -> dict:
 def evaluate_images(args) -> dict:
     """Image mode: stylize the seeded pairs, return the JSON-able result (and write ``args.sheet``).
 
-    args: content, style (folders or files), pairs, holdout, seed, model, compare (a second model or None),
-    size, strength, device, precision, sheet, quiet, optimize (steps of Gatys et al. from the model's result, shown
-    as the method "optimized"; 0 or None = off), style_weight (its style weight; None = the default) (the
-    ``vidstyle eval`` options)."""
+    args: content, style (folders or files), pairs, holdout (None, "files" or "sources"), seed, model, compare (a
+    second model or None), size, strength, device, precision, sheet, quiet, optimize (steps of Gatys et al. from
+    the model's result, shown as the method "optimized"; 0 or None = off), style_weight (its style weight; None =
+    the default) (the ``vidstyle eval`` options)."""
     from ..api import Stylizer
 
     pairs = draw_pairs(args.content, args.style, args.pairs, args.holdout, args.seed)

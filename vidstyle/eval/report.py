@@ -27,7 +27,7 @@ def _caption(result: dict) -> str:
         return f"{result['frames']} frames of {result['video']} vs {result['input']}" + (
             f", style {result['style']}" if result["style"] else "")
     untrained = " (UNTRAINED weights)" if not result["trained"] else ""
-    held = ", hold-out" if result["holdout"] else ""
+    held = {None: "", "files": ", hold-out by file", "sources": ", hold-out by source"}[result["holdout"]]
     pairs = f"{result['pairs']} pair{'s' if result['pairs'] != 1 else ''}"
     return (f"{pairs}{held}, model {result['model']}{untrained}, size {result['size']}, "
             f"strength {result['strength']}; score and relu*: style loss relative to identity (lower = more style); "
