@@ -135,8 +135,8 @@ class LiveCarrier:
 
     def painted(self, mark: int, painting: np.ndarray) -> bool:
         """The painting RGB uint8 (H, W, 3), at the processing size, of the frame ``mark`` was given for: it
-        becomes the keyframe. False (and nothing changes) when that frame is no longer followed (a scene cut
-        or a reset since)."""
+        becomes the keyframe (once a fade under way is over). False (and nothing changes) when that frame is
+        no longer followed (a scene cut or a reset since) or the painting is of another size."""
         t = self.pending.pop(mark, None)
         for older in [m for m in self.pending if m < mark]:
             del self.pending[older]
