@@ -1,10 +1,12 @@
-"""Stand-ins for live tests: a stylizer with a fixed delay and camera readers that get lost."""
+"""Stand-ins for live tests: stylizers with a fixed delay, cameras (lost, panning, dark, stalled) and an output
+that keeps what it is sent."""
 from __future__ import annotations
 
 import time
 
 import numpy as np
 
+from vidstyle.live.outputs import Output
 from vidstyle.stylizer.state import StreamState
 
 
@@ -120,3 +122,16 @@ class PanCamera:
 
     def release(self) -> None:
         pass
+
+
+class ListOutput(Output):
+    """An output that keeps every frame it sends (RGB arrays in ``frames``)."""
+
+    name = "list"
+
+    def __init__(self):
+        super().__init__()
+        self.frames = []
+
+    def send(self, frame):
+        self.frames.append(frame.rgb)

@@ -8,7 +8,7 @@ import time
 import av
 import numpy as np
 import pytest
-from live_helpers import FlakyCamera, SlowStylizer
+from live_helpers import FlakyCamera, ListOutput, SlowStylizer
 from media_files import make_video, probe
 
 from vidstyle.bench import live_bench
@@ -66,17 +66,6 @@ class SlowOutput(Output):
 
     def send(self, frame):
         time.sleep(0.2)
-
-
-class ListOutput(Output):
-    name = "list"
-
-    def __init__(self):
-        super().__init__()
-        self.frames = []
-
-    def send(self, frame):
-        self.frames.append(frame.rgb)
 
 
 def test_a_slow_output_drops_frames_without_stalling_the_model_or_the_others():

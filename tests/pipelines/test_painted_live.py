@@ -6,27 +6,15 @@ import time
 
 import numpy as np
 import pytest
-from live_helpers import PanCamera, SlowStylizer, StyleStandIn
+from live_helpers import ListOutput, PanCamera, SlowStylizer, StyleStandIn
 
 from vidstyle.bench import live_bench
 from vidstyle.live.cameras import Capture
 from vidstyle.live.controls import Controls
-from vidstyle.live.outputs import Output
 from vidstyle.media.frame import Frame
 from vidstyle.pipelines.live import LiveSession
 from vidstyle.pipelines.painted import AT_RATE, LEVELS, PAUSES, SLOW_S, UP_AFTER, Quality
 from vidstyle.temporal.carry import FADE
-
-
-class ListOutput(Output):
-    name = "list"
-
-    def __init__(self):
-        super().__init__()
-        self.frames = []
-
-    def send(self, frame):
-        self.frames.append(frame.rgb)
 
 
 def test_a_slow_model_paints_keyframes_while_the_stream_keeps_the_camera_rate():
