@@ -4,6 +4,7 @@ strength change and `o` (original) act live without a pop; dark frames, a stalle
 than one painting end well; the painter adapts its size; `bench --live` reports the keyframe rate."""
 import time
 
+import cv2
 import numpy as np
 import pytest
 from live_helpers import ListOutput, PanCamera, SlowStylizer, StyleStandIn
@@ -13,7 +14,7 @@ from vidstyle.live.cameras import Capture
 from vidstyle.live.controls import Controls
 from vidstyle.media.frame import Frame
 from vidstyle.pipelines.live import LiveSession
-from vidstyle.pipelines.painted import AT_RATE, LEVELS, PAUSES, SLOW_S, UP_AFTER, Quality
+from vidstyle.pipelines.painted import AT_RATE, LEVELS, PAUSES, SLOW_S, UP_AFTER, Quality, crisp
 from vidstyle.temporal.carry import FADE
 
 
@@ -85,6 +86,30 @@ def test_style_switch_strength_and_original_act_live_without_a_pop():
         session.painted.close()
 
 
+def test_the_streams_first_frame_is_already_painted():
+    frame = PanCamera(frames=1).read()
+    session = LiveSession(None, StyleStandIn(0.05), keyframes=True)
+    session._paint_keyframes()
+    try:
+        out = session.process(Frame(frame, index=0)).astype(int)
+        assert np.abs(out - (255 - frame)).mean() < 0.5 * np.abs(out - frame).mean()  # style a inverts
+    finally:
+        session.stop.set()
+        session.painted.close()
+
+
+def test_a_painting_painted_small_gets_its_edges_back_when_upscaled():
+    edge = np.zeros((60, 160, 3), np.uint8)
+    edge[:, 81:] = 200  # a stroke's edge
+    up = cv2.resize(cv2.resize(edge, (80, 30), interpolation=cv2.INTER_AREA), (160, 60), interpolation=cv2.INTER_CUBIC)
+
+    def slope(x):
+        return np.abs(np.diff(x[30, :, 0].astype(int))).max()
+
+    assert 1.3 * slope(up) < slope(crisp(up, 2.0)) <= slope(edge)  # 66 -> 96 of 200
+    assert crisp(up, 1.0) is up  # painted at the stream's size: left alone
+
+
 def test_dark_frames_and_a_stalled_camera_end_well():
     st = StyleStandIn(0.1)
     out = ListOutput()
@@ -146,7 +171,7 @@ def test_the_first_frame_of_a_shot_is_painted_small_the_next_at_the_painters_lev
     assert bigger and any(st.sizes[i] == smallest for i in range(bigger[0] + 1, len(st.sizes)))  # after the cut
 
 
-@pytest.mark.parametrize("delay, full", [(1.2, False), (0.01, True)])
+@pytest.mark.parametrize("delay, full", [(1.5, False), (0.01, True)])
 def test_the_painter_finds_its_size_in_a_live_run(delay, full):
     st = SlowStylizer(delay)
     session = LiveSession(Capture(PanCamera(frames=120)), st, keyframes=True)

@@ -7,14 +7,16 @@ present, fades in over a few frames), and renders every frame from the latest pa
 
 Adaptive quality (``Quality``): the painter paints at a fraction of the stream's processing short side, then
 may pause. A frame with no painting to carry (the first, or the first of a new shot) is painted at the
-smallest size, so that its keyframe comes soon, and its time sets the level: the largest size predicted (time
-in proportion to the area) to take at most SLOW_S. After each painting it looks at the frames since the last
-one: when the stream kept fewer than AT_RATE of the camera's frames (the carrier did not hold the frame rate)
-or the painting took longer than SLOW_S (its keyframe was stale by then), it steps down, to a smaller size and
-then to longer pauses; after UP_AFTER good paintings in a row it steps up, if the next size is predicted to
-take at most SLOW_S. Larger paintings
-score better even when staler, up to about a second (docs/measurements.md). The painter runs at a lower OS
-priority than the carrier, and torch gets one thread fewer than the cores, so it cannot starve the carrier.
+smallest size, so that its keyframe comes soon (the stream's very first frame waits up to FIRST_WAIT_S for it;
+after a cut, the new frame shows through the last painting's colours meanwhile), and its time sets the level:
+the largest size predicted (time in proportion to the area) to take at most SLOW_S. After each painting it
+looks at the frames since the last one: when the stream kept fewer than AT_RATE of the camera's frames (the
+carrier did not hold the frame rate) or the painting took longer than SLOW_S (its keyframe was stale by then),
+it steps down, to a smaller size and then to longer pauses; after UP_AFTER good paintings in a row it steps up,
+if the next size is predicted to take at most SLOW_S. A painting smaller than the stream is upscaled and
+sharpened (``crisp``). Larger paintings score better even when staler, up to about a second
+(docs/measurements.md). The painter runs at a lower OS priority than the carrier, and torch gets one thread
+fewer than the cores, so it cannot starve the carrier.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ import os
 import threading
 import time
 
+import cv2
 import numpy as np
 import torch
 
@@ -37,11 +40,13 @@ LEVELS = (1.0, 0.75, 0.5, 0.375, 0.25)  # painting short side, as a fraction of 
 MIN_SHORT = 64  # the smallest painting short side
 PAUSES = (0.0, 0.25, 0.5, 1.0, 2.0)  # seconds between paintings, once the smallest size is not enough
 AT_RATE = 0.9  # the share of camera frames the stream must keep to hold the camera's frame rate
-SLOW_S = 1.0  # a painting that takes longer than this steps down (its keyframe is stale by then)
+SLOW_S = 1.3  # a painting that takes longer than this steps down (its keyframe is stale by then)
 UP_AFTER = 2  # good paintings in a row before stepping up
 PAINTER_NICE = 4  # how much lower the painter thread's OS priority is (Linux; elsewhere it is left alone)
 POLL_S = 0.05
 KEYFRAMES_ABOVE_S = 0.1  # keyframes 'auto': a model whose first frames take longer than this paints keyframes
+FIRST_WAIT_S = 0.5  # how long the stream's first frame may wait for its (quick) painting
+CRISP = 1.0  # unsharp-mask amount for a painting upscaled to the processing size
 
 
 @dataclasses.dataclass
@@ -120,10 +125,19 @@ class Painter:
             h, w = job.rgb.shape[:2]
             scale = LEVELS[-1] if job.quick else self.quality.scale
             job.state.size = min(max(MIN_SHORT, round(min(h, w) * scale)), min(h, w))
-            y = self.runner.stylize(job.state, job.rgb, out_hw=(h, w))
+            y = crisp(self.runner.stylize(job.state, job.rgb, out_hw=(h, w)), min(h, w) / job.state.size)
             self.outbox.put((job, y, time.monotonic() - t0, processing_size(h, w, job.state.size)))
             if self.quality.pause:
                 stop.wait(self.quality.pause)
+
+
+def crisp(rgb: np.ndarray, factor: float) -> np.ndarray:
+    """A painting RGB uint8 (H, W, 3) that was upscaled by ``factor`` (>= 1), its strokes' edges sharpened again:
+    an unsharp mask of amount CRISP and radius (sigma) ``factor`` px, about the fine contrast the upscaling
+    blurred away. Unchanged at factor 1."""
+    if factor <= 1.0:
+        return rgb
+    return cv2.addWeighted(rgb, 1.0 + CRISP, cv2.GaussianBlur(rgb, (0, 0), factor), -CRISP, 0.0)
 
 
 class KeyframesChoice:
@@ -208,6 +222,10 @@ class PaintedStream:
             painter.busy = True
             quick = self.carrier.key is None and self.carrier.waiting is None
             painter.inbox.put(Job(self.carrier.mark(), self.generation, self.state.fork(), self.carrier.inp, quick))
+            if self.carrier.colour is None:  # the stream's very first frame: its quick painting, not the camera's
+                done = painter.outbox.get(FIRST_WAIT_S)
+                if done is not None:
+                    self._take(frame, *done)
         self._count(frame)
         return self.carrier.render()
 

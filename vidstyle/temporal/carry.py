@@ -14,10 +14,10 @@ camera goes on. ``LiveCarrier`` follows every frame and never looks ahead:
   exp(-(d / SIGMA)^2) (d = max over R, G, B), 0 where the map has left the frame. It checks the whole chain at
   once, so drift, occlusion and newly visible content all lower it.
 - ``render()``: out = c warp(painting) + (1 - c) fill. The fill (``fill='colour'``) is frame t through the
-  affine colour map (3 x 4, least squares on the small copies) that takes the keyframe's input to its
-  painting: the painting's palette without its strokes, and nothing that can smear. ``fill='previous'`` puts
-  the previous output, warped by the step's flow, in front of it where the step's own colour agreement holds
-  (strokes carried on from frame to frame, resampled each time).
+  affine colour map (3 x 4, ``colour_map`` of the small copies) that gives the keyframe's input the colours
+  and contrast of its painting: the painting's palette without its strokes, and nothing that can smear.
+  ``fill='previous'`` puts the previous output, warped by the step's flow, in front of it where the step's own
+  colour agreement holds (strokes carried on from frame to frame, resampled each time).
 - ``mark()`` starts tracking the present frame when it goes to the painter; ``painted(mark, painting)`` makes
   it the keyframe, its map already carried to the present. The old keyframe fades out over ``fade`` frames:
   the two warps are blended with weights c_old (1 - a) + FILL (1 - a) and c_new a + FILL a, a = i / fade, and
@@ -43,6 +43,7 @@ SIGMA = 30.0  # colour-difference scale (0-255) of the agreement test
 FADE = 6  # frames over which a new painting replaces the old one
 FILL = 0.02  # weight of the time-only blend where neither painting covers a pixel
 OFF = 255  # colour difference marking a pixel whose map has left the frame
+COV_FLOOR = 1.0  # added to the colour covariances (levels^2): a flat or black frame still has a map
 FILLS = ("colour", "previous")
 
 
@@ -204,9 +205,23 @@ class LiveCarrier:
 
 
 def colour_map(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """The affine colour map (3, 4) float64 that takes the pixels of ``src`` to those of ``dst`` (both RGB or
-    RGBA uint8 (h, w, >= 3), the same size) in the least-squares sense, for ``cv2.transform``."""
+    """The affine colour map (3, 4) float64, for ``cv2.transform``, that gives the pixels of ``src`` the mean and
+    the colour covariance of those of ``dst`` (both RGB or RGBA uint8 (h, w, >= 3), the same size), moving
+    them as little as that allows: T = S^-1/2 (S^1/2 D S^1/2)^1/2 S^-1/2, S and D the covariances (the linear
+    Monge-Kantorovich map of colour transfer). A least-squares fit would shrink the painting's contrast
+    towards its mean colour wherever the painting is not a function of the colour alone (its strokes)."""
     x = src[..., :3].reshape(-1, 3).astype(np.float64)
     y = dst[..., :3].reshape(-1, 3).astype(np.float64)
-    a, *_ = np.linalg.lstsq(np.hstack([x, np.ones((len(x), 1))]), y, rcond=None)
-    return a.T
+    mx, my = x.mean(0), y.mean(0)
+    s = np.cov(x, rowvar=False) + COV_FLOOR * np.eye(3)
+    d = np.cov(y, rowvar=False) + COV_FLOOR * np.eye(3)
+    root = _sqrtm(s)
+    inv = np.linalg.inv(root)
+    t = inv @ _sqrtm(root @ d @ root) @ inv
+    return np.hstack([t, (my - t @ mx)[:, None]])
+
+
+def _sqrtm(c: np.ndarray) -> np.ndarray:
+    """The symmetric square root of a symmetric positive semi-definite (3, 3) matrix."""
+    w, v = np.linalg.eigh(c)
+    return (v * np.sqrt(np.maximum(w, 0.0))) @ v.T
