@@ -21,6 +21,7 @@ def test_recipes_parse_with_defaults_and_label_briefly():
             lp.parse_recipe(bad)
 
 
+@pytest.mark.heavy
 def test_probe_moves_the_photo_towards_the_paintings_gram_matrices():
     lp = load_script("loss-probe")
     rng = np.random.default_rng(0)

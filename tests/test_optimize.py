@@ -66,6 +66,7 @@ def test_a_few_lbfgs_steps_lower_the_loss_and_its_style_term(vgg):
     assert start["content"] == 0 and end["content"] > 0  # started at the content; moved away for the style
 
 
+@pytest.mark.heavy
 def test_bf16_autocast_steps_make_real_progress_near_fp32s(vgg):
     content, style = _image(48, 64, 2), _stripes(64, 64)
     fp32 = O.GatysLoss(vgg, content, style, style_short_side=64)

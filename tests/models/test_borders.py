@@ -25,7 +25,8 @@ def bundled_frames() -> list[np.ndarray]:
     return video + [load_image(f"{ROOT}/samples/photo_chameleon.jpg")]
 
 
-@pytest.mark.parametrize("model, tile", [("adain", 0), ("adain", 256), ("fast", 0)])
+@pytest.mark.parametrize("model, tile",
+                         [("adain", 0), pytest.param("adain", 256, marks=pytest.mark.heavy), ("fast", 0)])
 def test_shipped_model_paints_no_frame(model, tile):
     st = Stylizer(model=model, device="cpu", disk_cache=False, tile=tile)
     scores, lines = [], []

@@ -39,6 +39,7 @@ def test_half_weights_match_fp32(photo, name, dtype):
     assert diff.mean() < mean_tol and diff.max() < max_tol, (diff.mean().item(), diff.max().item())
 
 
+@pytest.mark.heavy
 def test_vgg_in_fp16_survives_its_worst_case_stripes():
     """Thin white stripes on black (a 3-pixel period) drive the VGG's activations highest (relu4_1 reaches 36 %
     of the fp16 maximum); fp16 must stay finite and close to fp32."""
