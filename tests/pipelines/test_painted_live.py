@@ -15,6 +15,7 @@ from vidstyle.live.controls import Controls
 from vidstyle.media.frame import Frame
 from vidstyle.pipelines.live import LiveSession
 from vidstyle.pipelines.painted import AT_RATE, LEVELS, PAUSES, SLOW_S, UP_AFTER, Quality, crisp
+from vidstyle.temporal import make_temporal
 from vidstyle.temporal.carry import FADE
 
 
@@ -63,13 +64,13 @@ def test_style_switch_strength_and_original_act_live_without_a_pop():
         i, _ = step_until_painted(session, frames, 0)
         i, _ = step_until_painted(session, frames, i)
         a_out = session.process(Frame(frames[i], index=i))
-        assert np.abs(a_out.astype(int) - (255 - frames[i])).mean() < 12  # style a: inverted
+        assert np.abs(a_out.astype(int) - (255 - frames[i])).mean() < 20  # style a: inverted (and sharpened)
         controls.style_index = 1  # `n`: the next painting is style b and fades in
         i, outs = step_until_painted(session, frames, i + 1)
         outs += [session.process(Frame(frames[j], index=j)) for j in range(i, i + 2 * FADE + 2)]
         i += 2 * FADE + 2
         b_out = outs[-1]
-        assert np.abs(b_out.astype(int) - frames[i - 1] // 2).mean() < 12  # style b: halved
+        assert np.abs(b_out.astype(int) - frames[i - 1] // 2).mean() < 20  # style b: halved (nothing of a kept)
         steps = [np.abs(x.astype(int) - y).mean() for x, y in zip(outs, outs[1:])]
         assert max(steps) < 0.5 * np.abs(a_out.astype(int) - b_out).mean()  # a cross-fade, not a jump
         assert st.seen[-1] == ("b", 1.0)
@@ -108,6 +109,27 @@ def test_a_painting_painted_small_gets_its_edges_back_when_upscaled():
 
     assert 1.3 * slope(up) < slope(crisp(up, 2.0)) <= slope(edge)  # 66 -> 96 of 200
     assert crisp(up, 1.0) is up  # painted at the stream's size: left alone
+
+
+def test_the_temporal_stage_runs_on_the_carried_frames_while_it_is_on():
+    cam = PanCamera(frames=100, step=1)
+    frames = [cam.read() for _ in range(60)]
+    session = LiveSession(None, StyleStandIn(0.05), temporal=make_temporal("ema"), keyframes=True)
+    session._paint_keyframes()
+    try:
+        i, _ = step_until_painted(session, frames, 0)
+        for on in (True, False, True):  # `t` switches it
+            session.controls.temporal = on
+            outs = [session.process(Frame(frames[j], index=j)) for j in range(i, i + 3)]
+            carried = session.painted.carrier.render()
+            if on:  # blended with its history, which starts afresh when it is switched on
+                assert not np.array_equal(outs[-1], carried) and outs[-1].shape == carried.shape
+            else:
+                assert np.array_equal(outs[-1], carried)
+            i += 3
+    finally:
+        session.stop.set()
+        session.painted.close()
 
 
 def test_dark_frames_and_a_stalled_camera_end_well():

@@ -88,6 +88,7 @@ class LiveSession:
         self.runner, self.state = stylizer.runner, stylizer.state
         self.keyframes = KeyframesChoice(keyframes)
         self.painted: PaintedStream | None = None
+        self.smoother = None  # the temporal stage, once the model paints keyframes
         self.state.temporal = temporal
         self.styles = styles or [(self.state.style_name, self.state.style_code)]
         self.outputs = list(outputs)
@@ -148,11 +149,11 @@ class LiveSession:
             st.preserve_color = c.preserve_color  # 'match' matches the style to the next frame
 
     def _paint_keyframes(self) -> None:
-        """From now on the model paints keyframes, carried to every frame (the carrier replaces the temporal
-        stage and the style cross-fade)."""
+        """From now on the model paints keyframes, carried to every frame (the carrier replaces the style
+        cross-fade; the temporal stage, while on, runs on the carried frames)."""
         self.fade.running, self.mix, self._applied = None, None, None
         st = self.state
-        st.temporal = None
+        self.smoother, st.temporal = st.temporal, None
         st.select(st.style_name, st.style_code, False)
         st.reset()
         self.painted = PaintedStream(self.runner, self.state)
@@ -181,7 +182,8 @@ class LiveSession:
         hw = frame.rgb.shape[:2]
         proc_hw = processing_size(*hw, self.state.size)
         if self.painted is not None:
-            return finish_frame(None, frame.rgb, self.painted.process(frame, proc_hw), proc_hw, hw)
+            smoother = self.smoother if self.controls.temporal else None
+            return finish_frame(None, frame.rgb, self.painted.process(frame, proc_hw, smoother), proc_hw, hw)
         if self.keyframes.on is None:
             t0 = time.monotonic()
             out = stylize_frames(self.runner, self.state, [frame], proc_hw, hw)[0]

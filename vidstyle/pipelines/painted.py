@@ -172,10 +172,12 @@ class PaintStats:
 
 
 class PaintedStream:
-    """The live frames of one stream painted by keyframes (see the module docstring): ``process(frame, hw)``
-    -> RGB uint8 at the processing size ``hw``. ``start(stop)`` starts the painter, ``end()`` or ``stop`` ends
-    it, ``close()`` joins it; ``restyle()`` after a change of style, strength or colour option (paintings
-    already under way are dropped); ``reset()`` after frames were not seen (the original shown)."""
+    """The live frames of one stream painted by keyframes (see the module docstring): ``process(frame, hw,
+    smoother)`` -> RGB uint8 at the processing size ``hw``, through the temporal stage ``smoother`` (None:
+    none), which evens out what the carrier cannot (the painting's edge against the fill, the flow's errors).
+    ``start(stop)`` starts the painter, ``end()`` or ``stop`` ends it, ``close()`` joins it; ``restyle()`` after
+    a change of style, strength or colour option (paintings already under way are dropped, and the next keeps
+    nothing of the last); ``reset()`` after frames were not seen (the original shown)."""
 
     def __init__(self, runner, state, fade: int | None = None):
         self.runner, self.state = runner, state
@@ -184,6 +186,7 @@ class PaintedStream:
         self.generation = 0
         self.painter: Painter | None = None
         self._since = None  # (camera index, output frames) at the last painting taken in
+        self._smoother = None  # the temporal stage the last frame went through
 
     def start(self, stop: threading.Event) -> None:
         n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -205,12 +208,14 @@ class PaintedStream:
 
     def restyle(self) -> None:
         self.generation += 1
+        self.carrier.repaint()
 
     def reset(self) -> None:
         self.carrier.reset()
         self.generation += 1
+        self._smoother = None
 
-    def process(self, frame: Frame, hw: tuple[int, int]) -> np.ndarray:
+    def process(self, frame: Frame, hw: tuple[int, int], smoother=None) -> np.ndarray:
         painter = self.painter
         if painter.worker.error is not None:
             raise painter.worker.error
@@ -227,7 +232,11 @@ class PaintedStream:
                 if done is not None:
                     self._take(frame, *done)
         self._count(frame)
-        return self.carrier.render()
+        out = self.carrier.render()
+        if smoother is not self._smoother and smoother is not None:
+            smoother.reset()  # switched on (or after the original was shown): no history to blend with
+        self._smoother = smoother
+        return out if smoother is None else smoother(self.carrier.inp, out)
 
     def _take(self, frame: Frame, job: Job, painting: np.ndarray, seconds: float, paint_hw) -> None:
         self.painter.busy = False

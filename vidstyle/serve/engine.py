@@ -200,7 +200,7 @@ class Engine:
         if s.painted is not None:
             if painting() != before:
                 s.painted.restyle()
-            y = s.painted.process(Frame(rgb, index=s.received), proc_hw)
+            y = s.painted.process(Frame(rgb, index=s.received), proc_hw, st.temporal if s.temporal_on else None)
             out = finish_frame(None, rgb, y, proc_hw, hw)
         else:
             t0 = time.monotonic()
