@@ -70,7 +70,7 @@ def test_style_switch_strength_and_original_act_live_without_a_pop():
         outs += [session.process(Frame(frames[j], index=j)) for j in range(i, i + 2 * FADE + 2)]
         i += 2 * FADE + 2
         b_out = outs[-1]
-        assert np.abs(b_out.astype(int) - frames[i - 1] // 2).mean() < 20  # style b: halved (nothing of a kept)
+        assert np.abs(b_out.astype(int) - frames[i - 1] // 2).mean() < 20  # style b: halved (and sharpened)
         steps = [np.abs(x.astype(int) - y).mean() for x, y in zip(outs, outs[1:])]
         assert max(steps) < 0.5 * np.abs(a_out.astype(int) - b_out).mean()  # a cross-fade, not a jump
         assert st.seen[-1] == ("b", 1.0)

@@ -77,7 +77,7 @@ class LiveSession:
     optional ``preview`` (live.preview.PreviewWindow). ``temporal`` is the stage used while ``controls.temporal``
     is on (None: never); the content statistics smoothing follows the same switch. ``keyframes``: True: the
     model paints keyframes and optical flow carries them to every frame (``painted.PaintedStream``, for a model
-    that cannot keep the camera's frame rate; the carrier is the temporal stage then); False: the model paints
+    that cannot keep the camera's frame rate; ``temporal`` runs on the carried frames then); False: the model paints
     every frame; None (auto): keyframes when the first frames take too long (``painted.KeyframesChoice``).
     ``run(duration)`` blocks until the camera ends, the user quits, ``duration`` seconds pass or Ctrl-C, closes
     everything and returns LiveStats."""

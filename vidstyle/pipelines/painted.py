@@ -176,8 +176,8 @@ class PaintedStream:
     smoother)`` -> RGB uint8 at the processing size ``hw``, through the temporal stage ``smoother`` (None:
     none), which evens out what the carrier cannot (the painting's edge against the fill, the flow's errors).
     ``start(stop)`` starts the painter, ``end()`` or ``stop`` ends it, ``close()`` joins it; ``restyle()`` after
-    a change of style, strength or colour option (paintings already under way are dropped, and the next keeps
-    nothing of the last); ``reset()`` after frames were not seen (the original shown)."""
+    a change of style, strength or colour option (paintings already under way are dropped); ``reset()`` after
+    frames were not seen (the original shown)."""
 
     def __init__(self, runner, state, fade: int | None = None):
         self.runner, self.state = runner, state
@@ -208,7 +208,6 @@ class PaintedStream:
 
     def restyle(self) -> None:
         self.generation += 1
-        self.carrier.repaint()
 
     def reset(self) -> None:
         self.carrier.reset()

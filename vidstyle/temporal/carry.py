@@ -18,12 +18,8 @@ camera goes on. ``LiveCarrier`` follows every frame and never looks ahead:
   and contrast of its painting: the painting's palette without its strokes, and nothing that can smear.
   ``fill='previous'`` puts the previous output, warped by the step's flow, in front of it where the step's own
   colour agreement holds (strokes carried on from frame to frame, resampled each time).
-- ``mark()`` starts tracking the present frame when it goes to the painter, and keeps the painting shown on
-  it with its confidence; ``painted(mark, painting)`` makes it the keyframe, its map already carried to the
-  present. Where the painting shown then still held (confidence over KEEP), its strokes are kept in the new
-  painting: a surface that stays in view keeps its strokes instead of being repainted every time (the painter
-  repaints the whole frame, a little differently each time), which would flicker. Every REFRESH-th painting is
-  taken whole, so that kept strokes do not grow old. The old keyframe fades out over ``fade`` frames:
+- ``mark()`` starts tracking the present frame when it goes to the painter; ``painted(mark, painting)`` makes
+  it the keyframe, its map already carried to the present. The old keyframe fades out over ``fade`` frames:
   the two warps are blended with weights c_old (1 - a) + FILL (1 - a) and c_new a + FILL a, a = i / fade, and
   the fill's colour maps likewise, so strokes that differ cross-fade instead of popping. A painting that comes
   during a fade waits (followed like the others) until the fade is over.
@@ -47,8 +43,6 @@ SIGMA = 30.0  # colour-difference scale (0-255) of the agreement test
 FADE = 6  # frames over which a new painting replaces the old one
 FILL = 0.02  # weight of the time-only blend where neither painting covers a pixel
 OFF = 255  # colour difference marking a pixel whose map has left the frame
-KEEP = (0.6, 0.9)  # confidence over which a new painting keeps the old one's strokes (none at 0.6, all from 0.9)
-REFRESH = 4  # every REFRESH-th painting is taken whole: kept strokes are at most REFRESH - 1 paintings old
 COV_FLOOR = 1.0  # added to the colour covariances (levels^2): a flat or black frame still has a map
 FILLS = ("colour", "previous")
 
@@ -58,8 +52,7 @@ class Track:
     """A frame followed to the present: its small copies, the backward map (h, w, 2) float32 of the present
     frame into it (small grid), the confidence (h, w) float32 in [0, 1] and its mean ``cover``; once painted,
     its painting RGBA uint8 (H, W, 4) at the processing size and the colour map (3, 4) float64 input ->
-    painting; ``kept``: the painting shown when the frame was marked, RGB uint8 (H, W, 3), and its confidence
-    (h, w) float32, to keep where it still holds."""
+    painting."""
 
     small: Shrunk
     m: np.ndarray
@@ -67,7 +60,6 @@ class Track:
     cover: float = 1.0
     rgba: np.ndarray | None = None
     colour: np.ndarray | None = field(default=None, repr=False)
-    kept: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
 
 class LiveCarrier:
@@ -89,7 +81,6 @@ class LiveCarrier:
         self._lut = lut
         self.colour: np.ndarray | None = None  # the last painting's colour map: kept across cuts
         self._marks = 0
-        self._merged = 0  # paintings in a row that kept strokes of the one before
         self.reset()
 
     def reset(self) -> None:
@@ -140,15 +131,8 @@ class LiveCarrier:
             raise RuntimeError("mark() needs a frame: call next() first")
         h, w = self.small.grey.shape
         self._marks += 1
-        t = Track(self.small, pixel_grid(h, w).copy(), np.ones((h, w), np.float32))
-        if self.key is not None and self._merged < REFRESH - 1:
-            t.kept = self._painting(self.inp.shape[:2], self.small.k)
-        self.pending[self._marks] = t
+        self.pending[self._marks] = Track(self.small, pixel_grid(h, w).copy(), np.ones((h, w), np.float32))
         return self._marks
-
-    def repaint(self) -> None:
-        """Keep nothing of the paintings so far in the next one marked (a new style, strength or colour option)."""
-        self._merged = REFRESH
 
     def painted(self, mark: int, painting: np.ndarray) -> bool:
         """The painting RGB uint8 (H, W, 3), at the processing size, of the frame ``mark`` was given for: it
@@ -159,10 +143,6 @@ class LiveCarrier:
             del self.pending[older]
         if t is None or painting.shape != t.small.shape:
             return False
-        if t.kept is not None:
-            painting = _keep(t.kept, painting)
-        self._merged = 0 if t.kept is None else self._merged + 1
-        t.kept = None
         t.rgba = cv2.cvtColor(painting, cv2.COLOR_RGB2RGBA)
         t.colour = colour_map(t.small.rgba, shrink(t.rgba, t.small.k))
         if self.old is not None:
@@ -198,13 +178,6 @@ class LiveCarrier:
 
     def _painted(self, fill: np.ndarray, hw: tuple[int, int], k: int) -> np.ndarray:
         """The keyframe (and the one fading out) warped to the present, over ``fill`` where it is not sure."""
-        painting, cover = self._painting(hw, k)
-        c = grow(cover, hw)
-        return cv2.blendLinear(painting, fill, c, 1.0 - c)
-
-    def _painting(self, hw: tuple[int, int], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The keyframe (and the one fading out, blended) warped to the present: RGB uint8 (H, W, 3), and its
-        confidence (h, w) float32."""
         painting = warp(self.key.rgba, self.key.m, k)
         cover = self.key.conf
         if self.old is not None:
@@ -213,7 +186,8 @@ class LiveCarrier:
             n0 = grow(c0 / (c0 + c1), hw)
             painting = cv2.blendLinear(warp(self.old.rgba, self.old.m, k), painting, n0, 1.0 - n0)
             cover = cv2.addWeighted(self.old.conf, 1.0 - a, self.key.conf, a, 0.0)
-        return painting, cover
+        c = grow(cover, hw)
+        return cv2.blendLinear(painting, fill, c, 1.0 - c)
 
     def _tracks(self) -> list[Track]:
         return [t for t in (self.key, self.old, self.waiting, *self.pending.values()) if t is not None]
@@ -228,15 +202,6 @@ class LiveCarrier:
                         borderValue=OFF)
         t.conf = cv2.LUT(cv2.max(d, off), self._lut)
         t.cover = cv2.mean(t.conf)[0]
-
-
-def _keep(kept: tuple[np.ndarray, np.ndarray], painting: np.ndarray) -> np.ndarray:
-    """A new painting RGB uint8 (H, W, 3) that keeps the strokes of ``kept`` (the painting shown at the same
-    frame and its confidence (h, w)) where that confidence is over KEEP[0], wholly from KEEP[1]."""
-    shown, conf = kept
-    lo, hi = KEEP
-    w = grow(np.clip((conf - lo) / (hi - lo), 0.0, 1.0), painting.shape[:2])
-    return cv2.blendLinear(shown, painting, w, 1.0 - w)
 
 
 def colour_map(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
