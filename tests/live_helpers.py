@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import torch
 
 from vidstyle.live.outputs import Output
 from vidstyle.stylizer.state import StreamState
@@ -14,6 +15,8 @@ class SlowStylizer:
     """Quacks like Stylizer for the live loop (its own model runner, with a real stream state): inverts the
     frame after sleeping ``delay`` seconds per call; ``seconds``: how long each call took (a loaded machine
     oversleeps)."""
+
+    device = torch.device("cpu")
 
     def __init__(self, delay: float = 0.0, size: int | None = None):
         self.delay, self.runner = delay, self

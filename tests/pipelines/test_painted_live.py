@@ -14,7 +14,17 @@ from vidstyle.live.cameras import Capture
 from vidstyle.live.controls import Controls
 from vidstyle.media.frame import Frame
 from vidstyle.pipelines.live import LiveSession
-from vidstyle.pipelines.painted import AT_RATE, LEVELS, PAUSES, SLOW_S, UP_AFTER, Quality, crisp
+from vidstyle.pipelines.painted import (
+    AT_RATE,
+    LEVELS,
+    PAUSES,
+    SLOW_S,
+    SURE_ABOVE_S,
+    UP_AFTER,
+    KeyframesChoice,
+    Quality,
+    crisp,
+)
 from vidstyle.temporal import make_temporal
 from vidstyle.temporal.carry import FADE
 
@@ -37,6 +47,17 @@ def test_auto_paints_keyframes_for_a_slow_model_only(delay, painted):
     session = LiveSession(Capture(PanCamera(frames=40)), StyleStandIn(delay), keyframes=None)
     stats = session.run(duration=20)
     assert (stats.keyframes is not None) == painted and (session.painted is not None) == painted
+
+
+def test_auto_decides_on_one_slow_frame_on_a_cpu_and_waits_for_a_warm_one_elsewhere():
+    cpu = KeyframesChoice(None)
+    assert cpu.timed(SURE_ABOVE_S + 0.5, "adain") and cpu.on  # no second frame of seconds to wait for
+    gpu = KeyframesChoice(None)
+    assert not gpu.timed(SURE_ABOVE_S + 0.5, "fast", cpu=False) and gpu.on is None  # a GPU's cold first frame
+    assert not gpu.timed(0.01, "fast", cpu=False) and gpu.on is False
+    cold = KeyframesChoice(None)
+    assert not cold.timed(SURE_ABOVE_S / 2, "fast") and cold.on is None  # warm-up may explain it: one more
+    assert cold.timed(SURE_ABOVE_S / 2, "fast") and cold.on
 
 
 def step_until_painted(session: LiveSession, frames, start: int) -> tuple[int, list]:

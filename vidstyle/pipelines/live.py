@@ -187,7 +187,7 @@ class LiveSession:
         if self.keyframes.on is None:
             t0 = time.monotonic()
             out = stylize_frames(self.runner, self.state, [frame], proc_hw, hw)[0]
-            if self.keyframes.timed(time.monotonic() - t0, self.runner.model_name):
+            if self.keyframes.timed(time.monotonic() - t0, self.runner.model_name, self.runner.device.type == "cpu"):
                 self._paint_keyframes()
             return out
         if self.mix is None:

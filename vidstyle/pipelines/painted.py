@@ -45,6 +45,7 @@ UP_AFTER = 2  # good paintings in a row before stepping up
 PAINTER_NICE = 4  # how much lower the painter thread's OS priority is (Linux; elsewhere it is left alone)
 POLL_S = 0.05
 KEYFRAMES_ABOVE_S = 0.1  # keyframes 'auto': a model whose first frames take longer than this paints keyframes
+SURE_ABOVE_S = 1.0  # keyframes 'auto' on a CPU: a first frame this slow decides alone (no warm-up explains it)
 FIRST_WAIT_S = 0.5  # how long the stream's first frame may wait for its (quick) painting
 CRISP = 1.0  # unsharp-mask amount for a painting upscaled to the processing size
 
@@ -143,17 +144,19 @@ def crisp(rgb: np.ndarray, factor: float) -> np.ndarray:
 class KeyframesChoice:
     """``--keyframes``: ``on`` True (paint keyframes), False (every frame) or None (auto, decided by ``timed``:
     keyframes when the faster of the first two frames, the first being cold, took longer than
-    KEYFRAMES_ABOVE_S)."""
+    KEYFRAMES_ABOVE_S; on a CPU, at once when the first took longer than SURE_ABOVE_S, so that a slow model
+    does not hold the stream for two whole frames; on a GPU a cold first frame can be that slow)."""
 
     def __init__(self, on: bool | None):
         self.on, self._first = on, []
 
-    def timed(self, seconds: float, model: str) -> bool:
-        """After a frame the model painted in ``seconds``: True when this makes the choice keyframes."""
+    def timed(self, seconds: float, model: str, cpu: bool = True) -> bool:
+        """After a frame the model painted in ``seconds`` (on a CPU or not): True when this makes the choice
+        keyframes."""
         if self.on is not None:
             return False
         self._first.append(seconds)
-        if len(self._first) < 2:
+        if len(self._first) < 2 and not (cpu and seconds > SURE_ABOVE_S):
             return False
         self.on = min(self._first) > KEYFRAMES_ABOVE_S
         if self.on:

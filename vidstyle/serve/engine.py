@@ -206,7 +206,7 @@ class Engine:
             t0 = time.monotonic()
             y = self.runner.stylize(st, rgb[None], out_hw=proc_hw)[0]
             out = finish_frame(st.active_temporal, rgb, y, proc_hw, hw)
-            self.keyframes.timed(time.monotonic() - t0, self.runner.model_name)
+            self.keyframes.timed(time.monotonic() - t0, self.runner.model_name, self.runner.device.type == "cpu")
         if read_stamp(rgb) is not None:
             h, w = STAMP_HW
             out = np.array(out)  # the temporal stage may hand back its own history buffer
